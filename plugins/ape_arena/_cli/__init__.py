@@ -1,0 +1,23 @@
+"""`ape arena`: the command-line face of AIArena.
+
+Each role's commands live in a module of this package and are attached to the
+group here. Modules import only click and ape at load time: `ape --help`
+imports this package, so torch, titanoboa and the node are imported inside
+command bodies.
+"""
+
+import click
+
+from ape_arena._cli.info import info
+
+
+@click.group(short_help="AIArena: decentralized AI training tasks on an EVM chain")
+def cli():
+    """AIArena: post training tasks with a reward, train and score models,
+    reach consensus on-chain and get paid, on a local chain or Base Sepolia.
+
+    Every command takes Ape's --network option (default: ethereum:local).
+    """
+
+
+cli.add_command(info)
