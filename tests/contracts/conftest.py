@@ -4,7 +4,15 @@ import boa
 import pytest
 from eth_account import Account
 
-from support.constants import GENESIS_SUPPLY, WAD
+from support.constants import (
+    COMMISSION_NOTICE,
+    DELEGATION_WEIGHT_BPS,
+    GENESIS_SUPPLY,
+    MAX_COMMISSION_BPS,
+    MAX_SLASH_BPS,
+    UNBONDING_DELAY,
+    WAD,
+)
 from support.paths import contract_path
 
 
@@ -72,3 +80,88 @@ def funded(token, treasury, holder):
     with boa.env.prank(treasury):
         token.transfer(holder, 1_000 * WAD)
     return token
+
+
+# --- staking -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def staking_partial():
+    """Staking compiled once per session."""
+    return boa.load_partial(contract_path("Staking"))
+
+
+@pytest.fixture(scope="session")
+def operator():
+    return boa.env.generate_address("operator")
+
+
+@pytest.fixture(scope="session")
+def delegator():
+    return boa.env.generate_address("delegator")
+
+
+@pytest.fixture(scope="session")
+def other_delegator():
+    return boa.env.generate_address("other_delegator")
+
+
+@pytest.fixture(scope="session")
+def protocol():
+    """Stands in for the task manager: holds PROTOCOL_ROLE."""
+    return boa.env.generate_address("protocol")
+
+
+@pytest.fixture(scope="session")
+def slash_treasury():
+    return boa.env.generate_address("slash_treasury")
+
+
+@pytest.fixture
+def staking(
+    token,
+    staking_partial,
+    deployer,
+    admin,
+    slash_treasury,
+    protocol,
+    treasury,
+    operator,
+    delegator,
+    other_delegator,
+):
+    """Staking with the test parameters; `protocol` holds PROTOCOL_ROLE and
+    100,000 ARENA approved; operator and delegators hold 10,000 ARENA each,
+    approved."""
+    with boa.env.prank(deployer):
+        staking = staking_partial.deploy(
+            token.address,
+            admin,
+            slash_treasury,
+            UNBONDING_DELAY,
+            COMMISSION_NOTICE,
+            MAX_COMMISSION_BPS,
+            MAX_SLASH_BPS,
+            DELEGATION_WEIGHT_BPS,
+        )
+    with boa.env.prank(admin):
+        staking.grantRole(staking.PROTOCOL_ROLE(), protocol)
+    for account, amount in (
+        (protocol, 100_000 * WAD),
+        (operator, 10_000 * WAD),
+        (delegator, 10_000 * WAD),
+        (other_delegator, 10_000 * WAD),
+    ):
+        with boa.env.prank(treasury):
+            token.transfer(account, amount)
+        with boa.env.prank(account):
+            token.approve(staking.address, 2**256 - 1)
+    return staking
+
+
+@pytest.fixture
+def pool(staking, operator):
+    """`operator`'s pool: 10% commission, 1,000 ARENA own stake."""
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, 1_000 * WAD)
+    return staking

@@ -1,0 +1,742 @@
+# pragma version ~=0.4.3
+"""
+@title AIArena staking: operator pools with delegation
+@notice An operator (a would-be trainer or validator) opens a pool with a
+        commission rate and stakes into it; anyone delegates to the pool and
+        receives pool shares. Authorised protocol contracts (the task manager)
+        lock part of a pool's stake for a task, release it when the task ends
+        (slashing a bounded fraction when the operator misbehaved), and pay
+        rewards into the pool: the commission goes to the operator, the rest
+        raises the value of every share. Withdrawals go through an unbonding
+        delay. Every action costs O(1) gas whatever the number of delegators.
+@dev Accounting is internal: tokens sent to this contract outside its
+     functions are not counted anywhere. With `A` = pool.total_assets:
+         balanceOf(this) == sum(A) + total_unbonding + treasury_owed
+                            + sum(pool.commission_owed)
+     holds exactly after every call (tests/fuzz checks it). Share maths is in
+     modules/pool_shares.vy and rounds in the pool's favour.
+@custom:security Withdrawal rule: a withdrawal request draws only on the
+     pool's unlocked stake (A - pool.locked). A request for more reverts with
+     "staking: amount exceeds unlocked stake"; stake locked in a running task
+     can never leave the pool, so a slash always finds its tokens.
+"""
+
+from ethereum.ercs import IERC20
+
+from snekmate.auth import access_control
+
+from .modules import constants
+from .modules import pool_shares
+
+initializes: access_control
+
+exports: (
+    # All of access_control: roles are granted by DEFAULT_ADMIN_ROLE
+    # (governance) and PROTOCOL_ROLE marks the task manager.
+    access_control.__interface__,
+)
+
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+# @notice Role of the protocol contracts that may allocate, release, slash
+#         and pay rewards.
+PROTOCOL_ROLE: public(constant(bytes32)) = keccak256("PROTOCOL_ROLE")
+
+# Bounds of the parameters, checked by every setter (governance included).
+MIN_UNBONDING_DELAY: public(constant(uint256)) = 3_600  # 1 hour
+MAX_UNBONDING_DELAY: public(constant(uint256)) = 60 * 86_400  # 60 days
+MAX_COMMISSION_NOTICE: public(constant(uint256)) = 30 * 86_400  # 30 days
+MAX_COMMISSION_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
+MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 10_000  # 100%
+
+# Largest amount one call accepts: the token's supply cap. With it and
+# MAX_TOTAL_SHARES every product in modules/pool_shares.vy fits in 256 bits.
+MAX_AMOUNT: public(constant(uint256)) = 10**27
+# Most shares a pool may have outstanding (reached only by a pool whose share
+# price was slashed down by many orders of magnitude).
+MAX_TOTAL_SHARES: public(constant(uint256)) = 10**48
+
+# Layout of a packed unbonding entry: amount << 64 | unlock_at.
+_UNLOCK_BITS: constant(uint256) = 64
+_UNLOCK_MASK: constant(uint256) = (1 << 64) - 1
+
+
+# ---------------------------------------------------------------------------
+# Immutables
+# ---------------------------------------------------------------------------
+
+# @notice The staked token (ARENA).
+token: public(immutable(IERC20))
+
+
+# ---------------------------------------------------------------------------
+# Structs
+# ---------------------------------------------------------------------------
+
+struct Pool:
+    opened: bool
+    # Commission in bps; a raise waits in `pending_commission_bps` until
+    # `pending_commission_at` (0 = nothing pending).
+    commission_bps: uint256
+    pending_commission_bps: uint256
+    pending_commission_at: uint256
+    # Shares outstanding and the assets they represent (locked included).
+    total_shares: uint256
+    total_assets: uint256
+    # Part of total_assets allocated to running tasks: not withdrawable.
+    locked: uint256
+    # Commission earned and not yet claimed by the operator (outside A).
+    commission_owed: uint256
+
+
+# ---------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------
+
+# @notice Pool of each operator.
+pools: public(HashMap[address, Pool])
+
+# @notice shares[operator][holder]: pool shares held.
+shares: public(HashMap[address, HashMap[address, uint256]])
+
+# @notice locked_by[operator][protocol contract]: stake that contract locked.
+locked_by: public(HashMap[address, HashMap[address, uint256]])
+
+# _unbonding[holder][operator]: packed (amount << 64 | unlock_at). One entry
+# per holder and pool: a new request adds its amount and restarts the delay.
+_unbonding: HashMap[address, HashMap[address, uint256]]
+
+# @notice Tokens waiting out their unbonding delay, all pools together.
+total_unbonding: public(uint256)
+
+# @notice Slashed tokens not yet swept to the treasury.
+treasury_owed: public(uint256)
+
+# Parameters (DAO-governed).
+# @notice Seconds between a withdrawal request and the withdrawal.
+unbonding_delay: public(uint256)
+# @notice Seconds before a commission raise takes effect.
+commission_notice: public(uint256)
+# @notice Highest commission an operator may set, in bps.
+max_commission_bps: public(uint256)
+# @notice Highest fraction of a released allocation a slash may take, in bps.
+max_slash_bps: public(uint256)
+# @notice Weight of delegated stake in the effective stake (epsilon), in bps.
+delegation_weight_bps: public(uint256)
+# @notice Receiver of slashed tokens.
+treasury: public(address)
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+
+event PoolOpened:
+    operator: indexed(address)
+    commission_bps: uint256
+
+event Delegated:
+    operator: indexed(address)
+    holder: indexed(address)
+    assets: uint256
+    shares: uint256
+
+event WithdrawRequested:
+    operator: indexed(address)
+    holder: indexed(address)
+    assets: uint256
+    shares: uint256
+    unlock_at: uint256
+
+event Withdrawn:
+    operator: indexed(address)
+    holder: indexed(address)
+    assets: uint256
+
+event CommissionScheduled:
+    operator: indexed(address)
+    commission_bps: uint256
+    effective_at: uint256
+
+event CommissionChanged:
+    operator: indexed(address)
+    commission_bps: uint256
+
+event CommissionClaimed:
+    operator: indexed(address)
+    amount: uint256
+
+event StakeAllocated:
+    operator: indexed(address)
+    protocol: indexed(address)
+    amount: uint256
+
+event StakeReleased:
+    operator: indexed(address)
+    protocol: indexed(address)
+    amount: uint256
+    slashed: uint256
+
+event RewardPaid:
+    operator: indexed(address)
+    payer: indexed(address)
+    amount: uint256
+    commission: uint256
+
+event TreasurySwept:
+    treasury: indexed(address)
+    amount: uint256
+
+event ParameterUpdated:
+    name: String[32]
+    value: uint256
+
+event TreasuryUpdated:
+    treasury: indexed(address)
+
+
+# ---------------------------------------------------------------------------
+# Constructor
+# ---------------------------------------------------------------------------
+
+
+@deploy
+def __init__(
+    token_: IERC20,
+    admin: address,
+    treasury_: address,
+    unbonding_delay_: uint256,
+    commission_notice_: uint256,
+    max_commission_bps_: uint256,
+    max_slash_bps_: uint256,
+    delegation_weight_bps_: uint256,
+):
+    """
+    @notice Deploy the staking contract with its parameters.
+    @dev The deployer gives up DEFAULT_ADMIN_ROLE when `admin` is another
+         address; every parameter goes through its bounded setter.
+    @param token_ The staked token.
+    @param admin The parameter and role administrator (later: governance).
+    @param treasury_ Receiver of slashed tokens.
+    @param unbonding_delay_ Seconds from withdrawal request to withdrawal.
+    @param commission_notice_ Seconds before a commission raise applies.
+    @param max_commission_bps_ Highest commission an operator may set.
+    @param max_slash_bps_ Highest slash, as a fraction of a released allocation.
+    @param delegation_weight_bps_ Weight of delegated stake (epsilon).
+    """
+    assert token_.address != empty(address), "staking: token is the zero address"
+    assert admin != empty(address), "staking: admin is the zero address"
+    token = token_
+    access_control.__init__()
+    if admin != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._set_treasury(treasury_)
+    self._set_unbonding_delay(unbonding_delay_)
+    self._set_commission_notice(commission_notice_)
+    self._set_max_commission_bps(max_commission_bps_)
+    self._set_max_slash_bps(max_slash_bps_)
+    self._set_delegation_weight_bps(delegation_weight_bps_)
+
+
+# ---------------------------------------------------------------------------
+# Permissionless: operators and delegators
+# ---------------------------------------------------------------------------
+
+
+@external
+def open_pool(commission_bps: uint256, amount: uint256):
+    """
+    @notice Open the caller's pool with a commission rate, staking `amount`.
+    @dev `amount` may be zero; the operator can stake later with `delegate`
+         to its own pool. Needs an allowance of `amount` for this contract.
+    @param commission_bps The operator's cut of rewards, at most max_commission_bps.
+    @param amount Tokens the operator stakes now, in wei.
+    """
+    assert not self.pools[msg.sender].opened, "staking: pool already open"
+    assert commission_bps <= self.max_commission_bps, "staking: commission above maximum"
+    self.pools[msg.sender].opened = True
+    self.pools[msg.sender].commission_bps = commission_bps
+    log PoolOpened(operator=msg.sender, commission_bps=commission_bps)
+    if amount != 0:
+        self._deposit(msg.sender, msg.sender, amount)
+
+
+@external
+def delegate(operator: address, amount: uint256) -> uint256:
+    """
+    @notice Stake `amount` in `operator`'s pool and receive pool shares; an
+            operator stakes more by delegating to its own pool.
+    @dev Needs an allowance of `amount` for this contract. O(1) gas.
+    @param operator The pool's operator.
+    @param amount Tokens to stake, in wei.
+    @return The shares minted.
+    """
+    assert self.pools[operator].opened, "staking: no such pool"
+    return self._deposit(operator, msg.sender, amount)
+
+
+@external
+def request_withdraw(operator: address, amount: uint256) -> uint256:
+    """
+    @notice Start unbonding `amount` tokens of the caller's stake in
+            `operator`'s pool; they stop earning rewards at once and can be
+            withdrawn after `unbonding_delay`.
+    @dev Burns ceil(amount * (S + VS) / (A + VA)) shares. A new request while
+         one is pending adds to it and restarts the delay for the whole sum.
+         Only the pool's unlocked stake can be requested.
+    @param operator The pool's operator.
+    @param amount Tokens to unbond, in wei.
+    @return The time at which the tokens can be withdrawn.
+    """
+    assert amount != 0, "staking: zero amount"
+    total_assets: uint256 = self.pools[operator].total_assets
+    total_shares: uint256 = self.pools[operator].total_shares
+    held: uint256 = self.shares[operator][msg.sender]
+    # Checked before the share maths: amount <= total_assets <= MAX_AMOUNT.
+    assert amount <= pool_shares._to_assets_down(held, total_assets, total_shares), "staking: amount exceeds stake"
+    # locked <= total_assets is an invariant of this contract.
+    assert amount <= unsafe_sub(total_assets, self.pools[operator].locked), "staking: amount exceeds unlocked stake"
+    burnt: uint256 = pool_shares._to_shares_up(amount, total_assets, total_shares)
+
+    # burnt <= held <= total_shares, and amount <= total_assets - locked.
+    self.shares[operator][msg.sender] = unsafe_sub(held, burnt)
+    self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
+    self.pools[operator].total_assets = unsafe_sub(total_assets, amount)
+
+    entry: uint256 = self._unbonding[msg.sender][operator]
+    unlock_at: uint256 = block.timestamp + self.unbonding_delay
+    pending: uint256 = (entry >> _UNLOCK_BITS) + amount
+    self._unbonding[msg.sender][operator] = (pending << _UNLOCK_BITS) | unlock_at
+    self.total_unbonding += amount
+    log WithdrawRequested(operator=operator, holder=msg.sender, assets=amount, shares=burnt, unlock_at=unlock_at)
+    return unlock_at
+
+
+@external
+def withdraw(operator: address) -> uint256:
+    """
+    @notice Withdraw the caller's unbonded tokens from `operator`'s pool once
+            the unbonding delay is over.
+    @param operator The pool's operator.
+    @return The tokens sent to the caller.
+    """
+    entry: uint256 = self._unbonding[msg.sender][operator]
+    amount: uint256 = entry >> _UNLOCK_BITS
+    assert amount != 0, "staking: nothing to withdraw"
+    assert block.timestamp >= entry & _UNLOCK_MASK, "staking: unbonding not over"
+    self._unbonding[msg.sender][operator] = 0
+    # amount is part of total_unbonding.
+    self.total_unbonding = unsafe_sub(self.total_unbonding, amount)
+    assert extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
+    log Withdrawn(operator=operator, holder=msg.sender, assets=amount)
+    return amount
+
+
+@external
+def set_commission(commission_bps: uint256):
+    """
+    @notice Change the caller's pool commission. A cut takes effect at once
+            (and cancels a pending raise); a raise takes effect after
+            `commission_notice` seconds.
+    @param commission_bps The new commission, at most max_commission_bps.
+    """
+    assert self.pools[msg.sender].opened, "staking: no such pool"
+    assert commission_bps <= self.max_commission_bps, "staking: commission above maximum"
+    current: uint256 = self._apply_pending_commission(msg.sender)
+    if commission_bps <= current:
+        self.pools[msg.sender].commission_bps = commission_bps
+        self.pools[msg.sender].pending_commission_bps = 0
+        self.pools[msg.sender].pending_commission_at = 0
+        log CommissionChanged(operator=msg.sender, commission_bps=commission_bps)
+    else:
+        effective_at: uint256 = block.timestamp + self.commission_notice
+        self.pools[msg.sender].pending_commission_bps = commission_bps
+        self.pools[msg.sender].pending_commission_at = effective_at
+        log CommissionScheduled(operator=msg.sender, commission_bps=commission_bps, effective_at=effective_at)
+
+
+@external
+def claim_commission() -> uint256:
+    """
+    @notice Send the caller the commission its pool has earned.
+    @return The tokens sent.
+    """
+    amount: uint256 = self.pools[msg.sender].commission_owed
+    assert amount != 0, "staking: nothing to claim"
+    self.pools[msg.sender].commission_owed = 0
+    assert extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
+    log CommissionClaimed(operator=msg.sender, amount=amount)
+    return amount
+
+
+@external
+def sweep_to_treasury() -> uint256:
+    """
+    @notice Send the slashed tokens collected so far to the treasury. Anyone
+            may call it.
+    @return The tokens sent.
+    """
+    amount: uint256 = self.treasury_owed
+    assert amount != 0, "staking: nothing to sweep"
+    self.treasury_owed = 0
+    receiver: address = self.treasury
+    assert extcall token.transfer(receiver, amount, default_return_value=True), "staking: transfer failed"
+    log TreasurySwept(treasury=receiver, amount=amount)
+    return amount
+
+
+# ---------------------------------------------------------------------------
+# Protocol contracts (PROTOCOL_ROLE)
+# ---------------------------------------------------------------------------
+
+
+@external
+def allocate(operator: address, amount: uint256):
+    """
+    @notice Lock `amount` of `operator`'s pool stake for the caller (a task).
+    @dev PROTOCOL_ROLE only. The stake keeps earning and can be slashed, but
+         cannot be withdrawn until the caller releases it.
+    @param operator The pool's operator.
+    @param amount Tokens to lock, at most the pool's unlocked stake.
+    """
+    self._check_protocol()
+    assert self.pools[operator].opened, "staking: no such pool"
+    assert amount != 0, "staking: zero amount"
+    locked: uint256 = self.pools[operator].locked
+    # locked <= total_assets is an invariant of this contract.
+    assert amount <= unsafe_sub(self.pools[operator].total_assets, locked), "staking: not enough unlocked stake"
+    self.pools[operator].locked = locked + amount
+    self.locked_by[operator][msg.sender] += amount
+    log StakeAllocated(operator=operator, protocol=msg.sender, amount=amount)
+
+
+@external
+def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
+    """
+    @notice Unlock `amount` of the stake the caller locked in `operator`'s
+            pool, slashing `slash_bps` of it to the treasury.
+    @dev PROTOCOL_ROLE only. The slash, floor(amount * slash_bps / BPS), is
+         taken from the pool's assets, so every share loses the same fraction
+         of its value; it never exceeds max_slash_bps of the released amount.
+    @param operator The pool's operator.
+    @param amount Tokens to unlock, at most what the caller locked.
+    @param slash_bps Fraction of `amount` to slash, at most max_slash_bps.
+    @return The tokens slashed.
+    """
+    self._check_protocol()
+    mine: uint256 = self.locked_by[operator][msg.sender]
+    assert amount <= mine, "staking: release exceeds allocation"
+    assert slash_bps <= self.max_slash_bps, "staking: slash above maximum"
+    slashed: uint256 = amount * slash_bps // constants.BPS
+    # amount <= mine <= pool.locked <= pool.total_assets and slashed <= amount.
+    self.locked_by[operator][msg.sender] = unsafe_sub(mine, amount)
+    self.pools[operator].locked = unsafe_sub(self.pools[operator].locked, amount)
+    if slashed != 0:
+        self.pools[operator].total_assets = unsafe_sub(self.pools[operator].total_assets, slashed)
+        self.treasury_owed += slashed
+    log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
+    return slashed
+
+
+@external
+def pay_reward(operator: address, amount: uint256) -> uint256:
+    """
+    @notice Pay `amount` tokens from the caller into `operator`'s pool: the
+            operator's commission is set aside for it to claim and the rest
+            raises the value of every share, the operator's own included.
+    @dev PROTOCOL_ROLE only; needs an allowance of `amount`. A pool without
+         shares gives the whole amount to its operator.
+    @param operator The pool's operator.
+    @param amount Tokens paid, in wei.
+    @return The operator's commission.
+    """
+    self._check_protocol()
+    assert self.pools[operator].opened, "staking: no such pool"
+    assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed"
+    commission: uint256 = amount
+    if self.pools[operator].total_shares != 0:
+        commission = amount * self._effective_commission(operator) // constants.BPS
+        # commission <= amount since the commission is at most 100%.
+        self.pools[operator].total_assets += unsafe_sub(amount, commission)
+    if commission != 0:
+        self.pools[operator].commission_owed += commission
+    log RewardPaid(operator=operator, payer=msg.sender, amount=amount, commission=commission)
+    return commission
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+@external
+@view
+def assets_of(operator: address, holder: address) -> uint256:
+    """
+    @notice Tokens `holder`'s shares in `operator`'s pool are worth now.
+    @param operator The pool's operator.
+    @param holder The share holder.
+    @return The value in wei, rounded down.
+    """
+    return self._assets_of(operator, holder)
+
+
+@external
+@view
+def pool_share_value(operator: address) -> uint256:
+    """
+    @notice Value, in wei, of the shares that one token bought in a fresh
+            pool: 1e18 at the start, up with every reward, down with a slash.
+    @param operator The pool's operator.
+    @return floor(1e18 * VS * (A + VA) / (S + VS)).
+    """
+    return pool_shares._to_assets_down(
+        constants.WAD * pool_shares.VIRTUAL_SHARES, self.pools[operator].total_assets, self.pools[operator].total_shares
+    )
+
+
+@external
+@view
+def unlocked_stake(operator: address) -> uint256:
+    """
+    @notice Stake of `operator`'s pool that is not locked in a task.
+    @param operator The pool's operator.
+    @return total_assets - locked.
+    """
+    # locked <= total_assets is an invariant of this contract.
+    return unsafe_sub(self.pools[operator].total_assets, self.pools[operator].locked)
+
+
+@external
+@view
+def own_stake(operator: address) -> uint256:
+    """
+    @notice The operator's own stake in its pool.
+    @param operator The pool's operator.
+    @return The value of the operator's shares in its own pool.
+    """
+    return self._assets_of(operator, operator)
+
+
+@external
+@view
+def delegated_stake(operator: address) -> uint256:
+    """
+    @notice Stake delegated to `operator`'s pool by others.
+    @param operator The pool's operator.
+    @return Pool assets minus the operator's own stake.
+    """
+    return self.pools[operator].total_assets - self._assets_of(operator, operator)
+
+
+@external
+@view
+def effective_stake(operator: address) -> uint256:
+    """
+    @notice The operator's weight in a task: own + epsilon x delegated.
+    @param operator The pool's operator.
+    @return own + delegated * delegation_weight_bps / BPS, rounded down.
+    """
+    own: uint256 = self._assets_of(operator, operator)
+    delegated: uint256 = self.pools[operator].total_assets - own
+    return own + delegated * self.delegation_weight_bps // constants.BPS
+
+
+@external
+@view
+def commission_of(operator: address) -> uint256:
+    """
+    @notice The commission that applies to `operator`'s rewards now.
+    @param operator The pool's operator.
+    @return The commission in bps, a matured raise included.
+    """
+    return self._effective_commission(operator)
+
+
+@external
+@view
+def unbonding_of(holder: address, operator: address) -> (uint256, uint256):
+    """
+    @notice `holder`'s pending unbonding from `operator`'s pool.
+    @param holder The account that requested the withdrawal.
+    @param operator The pool's operator.
+    @return The amount and the time it can be withdrawn (0, 0 when none).
+    """
+    entry: uint256 = self._unbonding[holder][operator]
+    return entry >> _UNLOCK_BITS, entry & _UNLOCK_MASK
+
+
+# ---------------------------------------------------------------------------
+# Admin (DEFAULT_ADMIN_ROLE: governance)
+# ---------------------------------------------------------------------------
+
+
+@external
+def set_unbonding_delay(new_value: uint256):
+    """
+    @notice Set the unbonding delay; applies to requests made from now on.
+    @param new_value Seconds, within [MIN_UNBONDING_DELAY, MAX_UNBONDING_DELAY].
+    """
+    self._check_admin()
+    self._set_unbonding_delay(new_value)
+
+
+@external
+def set_commission_notice(new_value: uint256):
+    """
+    @notice Set the notice before a commission raise applies.
+    @param new_value Seconds, at most MAX_COMMISSION_NOTICE.
+    """
+    self._check_admin()
+    self._set_commission_notice(new_value)
+
+
+@external
+def set_max_commission_bps(new_value: uint256):
+    """
+    @notice Set the highest commission operators may choose from now on.
+    @dev Existing commissions above it stay until their operator changes them.
+    @param new_value Bps, at most MAX_COMMISSION_CEILING_BPS.
+    """
+    self._check_admin()
+    self._set_max_commission_bps(new_value)
+
+
+@external
+def set_max_slash_bps(new_value: uint256):
+    """
+    @notice Set the highest slash as a fraction of a released allocation.
+    @param new_value Bps, at most MAX_SLASH_CEILING_BPS.
+    """
+    self._check_admin()
+    self._set_max_slash_bps(new_value)
+
+
+@external
+def set_delegation_weight_bps(new_value: uint256):
+    """
+    @notice Set epsilon, the weight of delegated stake in the effective stake.
+    @param new_value Bps, at most 10_000 (epsilon = 1).
+    """
+    self._check_admin()
+    self._set_delegation_weight_bps(new_value)
+
+
+@external
+def set_treasury(new_value: address):
+    """
+    @notice Set the receiver of slashed tokens.
+    @param new_value The treasury address, not the zero address.
+    """
+    self._check_admin()
+    self._set_treasury(new_value)
+
+
+# ---------------------------------------------------------------------------
+# Internal
+# ---------------------------------------------------------------------------
+
+
+@internal
+def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
+    assert amount != 0, "staking: zero amount"
+    assert amount <= MAX_AMOUNT, "staking: amount above the token supply cap"
+    total_assets: uint256 = self.pools[operator].total_assets
+    total_shares: uint256 = self.pools[operator].total_shares
+    minted: uint256 = pool_shares._to_shares_down(amount, total_assets, total_shares)
+    assert minted != 0, "staking: amount too small"
+    assert total_shares + minted <= MAX_TOTAL_SHARES, "staking: pool shares exhausted, delegate to another pool"
+    assert extcall token.transferFrom(holder, self, amount, default_return_value=True), "staking: transfer failed"
+    self.pools[operator].total_assets = total_assets + amount
+    self.pools[operator].total_shares = total_shares + minted
+    self.shares[operator][holder] += minted
+    log Delegated(operator=operator, holder=holder, assets=amount, shares=minted)
+    return minted
+
+
+@internal
+@view
+def _assets_of(operator: address, holder: address) -> uint256:
+    return pool_shares._to_assets_down(
+        self.shares[operator][holder], self.pools[operator].total_assets, self.pools[operator].total_shares
+    )
+
+
+@internal
+@view
+def _effective_commission(operator: address) -> uint256:
+    pending_at: uint256 = self.pools[operator].pending_commission_at
+    if pending_at != 0 and block.timestamp >= pending_at:
+        return self.pools[operator].pending_commission_bps
+    return self.pools[operator].commission_bps
+
+
+@internal
+def _apply_pending_commission(operator: address) -> uint256:
+    pending_at: uint256 = self.pools[operator].pending_commission_at
+    if pending_at != 0 and block.timestamp >= pending_at:
+        applied: uint256 = self.pools[operator].pending_commission_bps
+        self.pools[operator].commission_bps = applied
+        self.pools[operator].pending_commission_bps = 0
+        self.pools[operator].pending_commission_at = 0
+        log CommissionChanged(operator=operator, commission_bps=applied)
+        return applied
+    return self.pools[operator].commission_bps
+
+
+@internal
+@view
+def _check_protocol():
+    assert access_control.hasRole[PROTOCOL_ROLE][msg.sender], "staking: caller is not a protocol contract"
+
+
+@internal
+@view
+def _check_admin():
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "staking: caller is not the admin"
+
+
+@internal
+def _set_unbonding_delay(new_value: uint256):
+    assert new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds"
+    self.unbonding_delay = new_value
+    log ParameterUpdated(name="unbonding_delay", value=new_value)
+
+
+@internal
+def _set_commission_notice(new_value: uint256):
+    assert new_value <= MAX_COMMISSION_NOTICE, "staking: commission notice out of bounds"
+    self.commission_notice = new_value
+    log ParameterUpdated(name="commission_notice", value=new_value)
+
+
+@internal
+def _set_max_commission_bps(new_value: uint256):
+    assert new_value <= MAX_COMMISSION_CEILING_BPS, "staking: max commission out of bounds"
+    self.max_commission_bps = new_value
+    log ParameterUpdated(name="max_commission_bps", value=new_value)
+
+
+@internal
+def _set_max_slash_bps(new_value: uint256):
+    assert new_value <= MAX_SLASH_CEILING_BPS, "staking: max slash out of bounds"
+    self.max_slash_bps = new_value
+    log ParameterUpdated(name="max_slash_bps", value=new_value)
+
+
+@internal
+def _set_delegation_weight_bps(new_value: uint256):
+    assert new_value <= constants.BPS, "staking: delegation weight out of bounds"
+    self.delegation_weight_bps = new_value
+    log ParameterUpdated(name="delegation_weight_bps", value=new_value)
+
+
+@internal
+def _set_treasury(new_value: address):
+    assert new_value != empty(address), "staking: treasury is the zero address"
+    self.treasury = new_value
+    log TreasuryUpdated(treasury=new_value)
