@@ -11,7 +11,7 @@ RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 # `make fuzz` runs the long `campaign` profile.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: bootstrap test fuzz lint format compile lock clean
+.PHONY: bootstrap test fuzz lint format compile bench-gas lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -32,6 +32,11 @@ format: bootstrap
 
 compile: bootstrap
 	@$(RUN) ape compile
+
+# Whole-transaction gas of every state-changing function on anvil, written to
+# benchmarks/results/gas.json (docs/benchmarks.md).
+bench-gas: bootstrap
+	@$(RUN) python -m benchmarks.gas
 
 # Re-resolve requirements.in into requirements.lock in a scratch venv.
 lock:

@@ -548,6 +548,27 @@ def effective_stake(operator: address) -> uint256:
 
 @external
 @view
+def stake_weight(operator: address, amount: uint256) -> uint256:
+    """
+    @notice Weight of `amount` of `operator`'s pool stake: the amount scaled
+            by the pool's effective stake over its assets (own stake counts
+            fully, delegated stake by epsilon).
+    @param operator The pool's operator.
+    @param amount Tokens of the pool's stake, e.g. an allocation.
+    @return amount * effective_stake / total_assets, rounded down (0 for an
+            empty pool).
+    """
+    total_assets: uint256 = self.pools[operator].total_assets
+    if total_assets == 0:
+        return 0
+    own: uint256 = self._assets_of(operator, operator)
+    # own <= total_assets: rounding of _assets_of favours the pool.
+    effective: uint256 = own + unsafe_sub(total_assets, own) * self.delegation_weight_bps // constants.BPS
+    return amount * effective // total_assets
+
+
+@external
+@view
 def commission_of(operator: address) -> uint256:
     """
     @notice The commission that applies to `operator`'s rewards now.
