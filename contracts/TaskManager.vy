@@ -1,0 +1,1248 @@
+# pragma version ~=0.4.3
+"""
+@title AIArena task manager: task lifecycle, score consensus and rewards
+@notice A creator posts a training task with a reward in escrow, a bond and
+        a commitment to a hidden eval set. Trainers and validators join with
+        stake locked from their staking pools. Trainers commit to a model,
+        then reveal it; the creator reveals the eval set; validators commit to
+        their scores, then reveal them. Anyone then finalizes the task in
+        bounded steps: the consensus score of each submission is the
+        stake-weighted median of the validators' scores, submissions are
+        ranked by consensus, each validator's trust is its agreement with the
+        consensus, and the reward is split by the formulas in
+        modules/rewards.vy. Each participant then claims once: its stake is
+        released (slashed if it plagiarised or did not reveal its scores) and
+        its reward is paid into its staking pool.
+@dev Phases are deadlines stored per task; `phase()` derives the current one,
+     so phases only move forward. Every loop is bounded by a constant of
+     modules/limits.vy or by a per-call batch size, so no call's gas grows
+     past the 2**24 per-transaction cap of Base (docs/benchmarks.md).
+     Token accounting: balanceOf(this) == sum over tasks of task.balance.
+@custom:security Commit-reveal: a model commitment is
+     keccak256(abi_encode(model_hash, trainer, salt)) and a score commitment
+     keccak256(abi_encode(scores, validator, salt)): binding the committer's
+     address means a copied commitment cannot be revealed by the copier, and
+     nothing revealed can be copied before the commit phase it belongs to
+     has closed.
+"""
+
+from ethereum.ercs import IERC20
+
+from snekmate.auth import access_control
+
+from .interfaces import IStaking
+from .modules import constants
+from .modules import limits
+from .modules import rewards
+from .modules import weighted_median
+
+initializes: access_control
+
+exports: (
+    # All of access_control: DEFAULT_ADMIN_ROLE (governance) sets parameters.
+    access_control.__interface__,
+)
+
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+# @notice Re-exported task limits (see modules/limits.vy).
+MAX_TRAINERS: public(constant(uint256)) = limits.MAX_TRAINERS
+MAX_VALIDATORS: public(constant(uint256)) = limits.MAX_VALIDATORS
+INVALID_SCORE: public(constant(uint256)) = limits.INVALID_SCORE
+
+# @notice Submissions whose consensus one finalize call computes at most.
+CONSENSUS_BATCH: constant(uint256) = 8
+# @notice Validators whose trust one finalize call computes at most.
+TRUST_BATCH: constant(uint256) = 32
+
+# Bounds of the per-task phase durations and parameters.
+MIN_PHASE_DURATION: constant(uint256) = 60
+MAX_PHASE_DURATION: constant(uint256) = 30 * 86_400
+MAX_TOLERANCE_BPS: constant(uint256) = 10_000
+MAX_GAMMA_WAD: constant(uint256) = constants.WAD // 2
+MAX_PROTOCOL_FEE_BPS: constant(uint256) = 2_000
+MAX_URI_LENGTH: constant(uint256) = 256
+
+# Phases, as returned by phase().
+PHASE_NONE: constant(uint256) = 0
+PHASE_SUBMIT: constant(uint256) = 1
+PHASE_MODEL_REVEAL: constant(uint256) = 2
+PHASE_EVAL_REVEAL: constant(uint256) = 3
+PHASE_SCORE_COMMIT: constant(uint256) = 4
+PHASE_SCORE_REVEAL: constant(uint256) = 5
+PHASE_FINALIZE: constant(uint256) = 6
+PHASE_FINALIZED: constant(uint256) = 7
+PHASE_CANCELLED: constant(uint256) = 8
+
+# Roles of a participant.
+ROLE_NONE: constant(uint256) = 0
+ROLE_TRAINER: constant(uint256) = 1
+ROLE_VALIDATOR: constant(uint256) = 2
+
+# Finalize stages.
+_STAGE_CONSENSUS: constant(uint256) = 0
+_STAGE_RANK: constant(uint256) = 1
+_STAGE_TRUST: constant(uint256) = 2
+_STAGE_SETTLE: constant(uint256) = 3
+_STAGE_DONE: constant(uint256) = 4
+
+# Layout of a participant's packed record (`_meta`):
+#   bits 0-7 role | 8-23 index in its role's list | 24-87 commit block
+#   | 88-103 rank + 1 (trainers, 0 = unranked) | flags from bit 128 on.
+_INDEX_SHIFT: constant(uint256) = 8
+_BLOCK_SHIFT: constant(uint256) = 24
+_RANK_SHIFT: constant(uint256) = 88
+_MASK_8: constant(uint256) = 2**8 - 1
+_MASK_16: constant(uint256) = 2**16 - 1
+_MASK_64: constant(uint256) = 2**64 - 1
+_COMMITTED: constant(uint256) = 1 << 128
+_REVEALED: constant(uint256) = 1 << 129
+_DISQUALIFIED: constant(uint256) = 1 << 130
+_CLAIMED: constant(uint256) = 1 << 131
+
+# Layout of a participant's packed stake (`_stake`): stake << 128 | weight.
+_LOW_128: constant(uint256) = 2**128 - 1
+
+
+# ---------------------------------------------------------------------------
+# Immutables
+# ---------------------------------------------------------------------------
+
+# @notice The reward token (ARENA).
+token: public(immutable(IERC20))
+
+# @notice The staking contract holding the participants' pools.
+staking: public(immutable(IStaking))
+
+
+# ---------------------------------------------------------------------------
+# Structs
+# ---------------------------------------------------------------------------
+
+struct TaskParams:
+    kind: bytes32
+    spec_hash: bytes32
+    spec_uri: String[MAX_URI_LENGTH]
+    eval_commitment: bytes32
+    reward: uint256
+    bond: uint256
+    min_trainer_stake: uint256
+    min_validator_stake: uint256
+    max_trainers: uint256
+    max_validators: uint256
+    submit_duration: uint256
+    reveal_duration: uint256
+    eval_duration: uint256
+    score_commit_duration: uint256
+    score_reveal_duration: uint256
+    tolerance_bps: uint256
+
+
+struct Task:
+    creator: address
+    kind: bytes32
+    spec_hash: bytes32
+    eval_commitment: bytes32
+    eval_hash: bytes32
+    reward: uint256
+    bond: uint256
+    min_trainer_stake: uint256
+    min_validator_stake: uint256
+    max_trainers: uint256
+    max_validators: uint256
+    tolerance_bps: uint256
+    # Deadlines (timestamps).
+    submit_end: uint256
+    reveal_end: uint256
+    eval_end: uint256
+    score_commit_end: uint256
+    score_reveal_end: uint256
+    # Reward terms, fixed when the task is created.
+    gamma_wad: uint256
+    q_wad: uint256
+    protocol_fee_bps: uint256
+    plagiarism_slash_bps: uint256
+    nonreveal_slash_bps: uint256
+    # Participation.
+    n_trainers: uint256
+    n_validators: uint256
+    trainer_weight: uint256
+    validator_weight: uint256
+    # Status.
+    eval_revealed: bool
+    cancelled: bool
+    stage: uint256
+    cursor: uint256
+    # Settlement.
+    train_reward: uint256
+    validator_reward: uint256
+    train_weight_sum: uint256
+    validator_weight_sum: uint256
+    # Tokens held for this task, and participants yet to claim.
+    balance: uint256
+    unclaimed: uint256
+
+
+struct Participant:
+    role: uint256
+    index: uint256
+    stake: uint256
+    weight: uint256
+    commitment: bytes32
+    commit_block: uint256
+    committed: bool
+    revealed: bool
+    disqualified: bool
+    claimed: bool
+    rank: uint256
+    reward_weight: uint256
+
+
+# ---------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------
+
+# @notice Number of tasks created; task ids run from 1 to task_count.
+task_count: public(uint256)
+
+# @notice Every task by id.
+tasks: public(HashMap[uint256, Task])
+
+# @notice trainers[task][i]: the i-th trainer to join.
+trainers: public(HashMap[uint256, HashMap[uint256, address]])
+
+# @notice validators[task][i]: the i-th validator to join.
+validators: public(HashMap[uint256, HashMap[uint256, address]])
+
+# @notice model_owner[task][model_hash]: the trainer that holds a model hash.
+model_owner: public(HashMap[uint256, HashMap[bytes32, address]])
+
+_meta: HashMap[uint256, HashMap[address, uint256]]
+_stake: HashMap[uint256, HashMap[address, uint256]]
+# Model commitment, replaced by the model hash on reveal (trainers); score
+# commitment (validators).
+_commitment: HashMap[uint256, HashMap[address, bytes32]]
+# _scores[task][validator][slot]: 8 packed uint32 scores, by trainer index.
+_scores: HashMap[uint256, HashMap[address, HashMap[uint256, uint256]]]
+# _consensus[task][slot]: 8 packed uint32 consensus scores, by trainer index.
+_consensus: HashMap[uint256, HashMap[uint256, uint256]]
+# Reward weight: q^rank * weight (trainers), trust * weight (validators).
+_reward_weight: HashMap[uint256, HashMap[address, uint256]]
+# @notice trust[task][validator]: agreement with the consensus, in WAD.
+trust: public(HashMap[uint256, HashMap[address, uint256]])
+
+# Parameters (DAO-governed), copied into each task when it is created.
+# @notice Share of the reward guaranteed to each side (gamma), in WAD.
+gamma_wad: public(uint256)
+# @notice Per-rank decay of trainer rewards (q), in WAD.
+q_wad: public(uint256)
+# @notice Protocol fee on a task's reward, in bps, to the treasury.
+protocol_fee_bps: public(uint256)
+# @notice Slash of a plagiarist's stake, in bps (capped by staking).
+plagiarism_slash_bps: public(uint256)
+# @notice Slash of a validator that did not reveal scores, in bps.
+nonreveal_slash_bps: public(uint256)
+# @notice Smallest creator bond a task may have.
+min_creator_bond: public(uint256)
+# @notice Receiver of protocol fees and forfeited bond dust.
+treasury: public(address)
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+
+event TaskCreated:
+    task_id: indexed(uint256)
+    creator: indexed(address)
+    kind: bytes32
+    spec_hash: bytes32
+    spec_uri: String[MAX_URI_LENGTH]
+    eval_commitment: bytes32
+    reward: uint256
+    bond: uint256
+    submit_end: uint256
+    reveal_end: uint256
+    eval_end: uint256
+    score_commit_end: uint256
+    score_reveal_end: uint256
+
+event Joined:
+    task_id: indexed(uint256)
+    participant: indexed(address)
+    role: uint256
+    index: uint256
+    stake: uint256
+    weight: uint256
+
+event ModelCommitted:
+    task_id: indexed(uint256)
+    trainer: indexed(address)
+    commitment: bytes32
+    commit_block: uint256
+
+event ModelRevealed:
+    task_id: indexed(uint256)
+    trainer: indexed(address)
+    model_hash: bytes32
+    model_uri: String[MAX_URI_LENGTH]
+
+event Disqualified:
+    task_id: indexed(uint256)
+    trainer: indexed(address)
+    model_hash: bytes32
+    original: address
+
+event EvalRevealed:
+    task_id: indexed(uint256)
+    eval_hash: bytes32
+    eval_uri: String[MAX_URI_LENGTH]
+
+event ScoresCommitted:
+    task_id: indexed(uint256)
+    validator: indexed(address)
+    commitment: bytes32
+
+event ScoresRevealed:
+    task_id: indexed(uint256)
+    validator: indexed(address)
+    scores: DynArray[uint256, limits.MAX_TRAINERS]
+
+event ConsensusReached:
+    task_id: indexed(uint256)
+    trainer: indexed(address)
+    consensus: uint256
+
+event Ranked:
+    task_id: indexed(uint256)
+    trainer: indexed(address)
+    rank: uint256
+    reward_weight: uint256
+
+event TrustComputed:
+    task_id: indexed(uint256)
+    validator: indexed(address)
+    trust: uint256
+    reward_weight: uint256
+
+event TaskFinalized:
+    task_id: indexed(uint256)
+    train_reward: uint256
+    validator_reward: uint256
+    protocol_fee: uint256
+    refunded: uint256
+
+event TaskCancelled:
+    task_id: indexed(uint256)
+    refunded: uint256
+
+event RewardClaimed:
+    task_id: indexed(uint256)
+    participant: indexed(address)
+    reward: uint256
+    slashed: uint256
+
+event Refunded:
+    task_id: indexed(uint256)
+    receiver: indexed(address)
+    amount: uint256
+
+event ParameterUpdated:
+    name: String[32]
+    value: uint256
+
+event TreasuryUpdated:
+    treasury: indexed(address)
+
+
+# ---------------------------------------------------------------------------
+# Constructor
+# ---------------------------------------------------------------------------
+
+
+@deploy
+def __init__(token_: IERC20, staking_: IStaking, admin: address, treasury_: address):
+    """
+    @notice Deploy the task manager with the default reward parameters.
+    @dev The task manager must then be granted PROTOCOL_ROLE in staking.
+         Defaults: gamma 0.2, q 0.85, fee 5%, plagiarism slash 10%,
+         non-reveal slash 5%, minimum bond 1 token (docs/tasks.md).
+    @param token_ The reward token, the same one staking holds.
+    @param staking_ The staking contract.
+    @param admin The parameter administrator (later: governance).
+    @param treasury_ Receiver of protocol fees.
+    """
+    assert token_.address != empty(address), "task: token is the zero address"
+    assert staking_.address != empty(address), "task: staking is the zero address"
+    assert admin != empty(address), "task: admin is the zero address"
+    token = token_
+    staking = staking_
+    access_control.__init__()
+    if admin != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._set_treasury(treasury_)
+    self._set_gamma_wad(2 * 10**17)
+    self._set_q_wad(85 * 10**16)
+    self._set_protocol_fee_bps(500)
+    self._set_plagiarism_slash_bps(1_000)
+    self._set_nonreveal_slash_bps(500)
+    self._set_min_creator_bond(constants.WAD)
+    # Rewards are paid into pools with staking.pay_reward, which pulls them.
+    assert extcall token_.approve(staking_.address, max_value(uint256), default_return_value=True), "task: approve failed"
+
+
+# ---------------------------------------------------------------------------
+# Creator
+# ---------------------------------------------------------------------------
+
+
+@external
+def create_task(p: TaskParams) -> uint256:
+    """
+    @notice Post a task: escrow `p.reward` + `p.bond` and commit to the
+            hidden eval set with keccak256(abi_encode(eval_hash, salt)).
+    @dev Needs an allowance of reward + bond. Phases follow each other:
+         submit (join + commit), model reveal, eval reveal, score commit,
+         score reveal, then finalize.
+    @param p The task's terms (see TaskParams and docs/tasks.md).
+    @return The new task's id.
+    """
+    assert p.reward != 0, "task: reward is zero"
+    assert p.bond >= self.min_creator_bond, "task: bond below minimum"
+    assert p.spec_hash != empty(bytes32), "task: spec hash is empty"
+    assert p.eval_commitment != empty(bytes32), "task: eval commitment is empty"
+    assert p.min_trainer_stake != 0 and p.min_validator_stake != 0, "task: minimum stake is zero"
+    assert p.max_trainers != 0 and p.max_trainers <= limits.MAX_TRAINERS, "task: trainer cap out of bounds"
+    assert p.max_validators != 0 and p.max_validators <= limits.MAX_VALIDATORS, "task: validator cap out of bounds"
+    assert p.tolerance_bps <= MAX_TOLERANCE_BPS, "task: tolerance out of bounds"
+    for d: uint256 in [p.submit_duration, p.reveal_duration, p.eval_duration, p.score_commit_duration, p.score_reveal_duration]:
+        assert d >= MIN_PHASE_DURATION and d <= MAX_PHASE_DURATION, "task: phase duration out of bounds"
+    assert p.reward <= 10**27 and p.bond <= 10**27, "task: amount above the token supply cap"
+
+    task_id: uint256 = self.task_count + 1
+    self.task_count = task_id
+    submit_end: uint256 = block.timestamp + p.submit_duration
+    reveal_end: uint256 = submit_end + p.reveal_duration
+    eval_end: uint256 = reveal_end + p.eval_duration
+    score_commit_end: uint256 = eval_end + p.score_commit_duration
+    score_reveal_end: uint256 = score_commit_end + p.score_reveal_duration
+    self.tasks[task_id] = Task(
+        creator=msg.sender,
+        kind=p.kind,
+        spec_hash=p.spec_hash,
+        eval_commitment=p.eval_commitment,
+        eval_hash=empty(bytes32),
+        reward=p.reward,
+        bond=p.bond,
+        min_trainer_stake=p.min_trainer_stake,
+        min_validator_stake=p.min_validator_stake,
+        max_trainers=p.max_trainers,
+        max_validators=p.max_validators,
+        tolerance_bps=p.tolerance_bps,
+        submit_end=submit_end,
+        reveal_end=reveal_end,
+        eval_end=eval_end,
+        score_commit_end=score_commit_end,
+        score_reveal_end=score_reveal_end,
+        gamma_wad=self.gamma_wad,
+        q_wad=self.q_wad,
+        protocol_fee_bps=self.protocol_fee_bps,
+        plagiarism_slash_bps=self.plagiarism_slash_bps,
+        nonreveal_slash_bps=self.nonreveal_slash_bps,
+        n_trainers=0,
+        n_validators=0,
+        trainer_weight=0,
+        validator_weight=0,
+        eval_revealed=False,
+        cancelled=False,
+        stage=_STAGE_CONSENSUS,
+        cursor=0,
+        train_reward=0,
+        validator_reward=0,
+        train_weight_sum=0,
+        validator_weight_sum=0,
+        balance=p.reward + p.bond,
+        unclaimed=0,
+    )
+    assert extcall token.transferFrom(msg.sender, self, p.reward + p.bond, default_return_value=True), "task: transfer failed"
+    log TaskCreated(
+        task_id=task_id,
+        creator=msg.sender,
+        kind=p.kind,
+        spec_hash=p.spec_hash,
+        spec_uri=p.spec_uri,
+        eval_commitment=p.eval_commitment,
+        reward=p.reward,
+        bond=p.bond,
+        submit_end=submit_end,
+        reveal_end=reveal_end,
+        eval_end=eval_end,
+        score_commit_end=score_commit_end,
+        score_reveal_end=score_reveal_end,
+    )
+    return task_id
+
+
+@external
+def reveal_eval(task_id: uint256, eval_hash: bytes32, eval_uri: String[MAX_URI_LENGTH], salt: bytes32):
+    """
+    @notice Reveal the eval set committed at creation; the bond goes back to
+            the creator.
+    @dev Only during the eval reveal phase, after every model is revealed.
+    @param task_id The task.
+    @param eval_hash The eval set's content hash.
+    @param eval_uri Where validators fetch the eval set.
+    @param salt The salt of the commitment.
+    """
+    assert self.tasks[task_id].creator == msg.sender, "task: caller is not the creator"
+    assert self._phase(task_id) == PHASE_EVAL_REVEAL, "task: not in the eval reveal phase"
+    assert keccak256(abi_encode(eval_hash, salt)) == self.tasks[task_id].eval_commitment, "task: eval reveal does not match commitment"
+    self.tasks[task_id].eval_hash = eval_hash
+    self.tasks[task_id].eval_revealed = True
+    log EvalRevealed(task_id=task_id, eval_hash=eval_hash, eval_uri=eval_uri)
+    bond: uint256 = self.tasks[task_id].bond
+    self._pay_out(task_id, msg.sender, bond)
+
+
+# ---------------------------------------------------------------------------
+# Trainers and validators
+# ---------------------------------------------------------------------------
+
+
+@external
+def join(task_id: uint256, role: uint256, amount: uint256):
+    """
+    @notice Join a task as a trainer or a validator, locking `amount` of the
+            caller's staking pool for the task.
+    @dev Only during the submit phase; one role per address per task; the
+         creator cannot join its own task.
+    @param task_id The task.
+    @param role ROLE_TRAINER (1) or ROLE_VALIDATOR (2).
+    @param amount Stake to lock, at least the task's minimum for the role.
+    """
+    assert self._phase(task_id) == PHASE_SUBMIT, "task: not in the submit phase"
+    assert role == ROLE_TRAINER or role == ROLE_VALIDATOR, "task: unknown role"
+    assert self._meta[task_id][msg.sender] == 0, "task: already joined"
+    assert msg.sender != self.tasks[task_id].creator, "task: the creator cannot join"
+    index: uint256 = 0
+    if role == ROLE_TRAINER:
+        assert amount >= self.tasks[task_id].min_trainer_stake, "task: stake below the minimum"
+        index = self.tasks[task_id].n_trainers
+        assert index < self.tasks[task_id].max_trainers, "task: trainer slots are full"
+        self.trainers[task_id][index] = msg.sender
+        self.tasks[task_id].n_trainers = index + 1
+    else:
+        assert amount >= self.tasks[task_id].min_validator_stake, "task: stake below the minimum"
+        index = self.tasks[task_id].n_validators
+        assert index < self.tasks[task_id].max_validators, "task: validator slots are full"
+        self.validators[task_id][index] = msg.sender
+        self.tasks[task_id].n_validators = index + 1
+    extcall staking.allocate(msg.sender, amount)
+    weight: uint256 = staticcall staking.stake_weight(msg.sender, amount)
+    if role == ROLE_TRAINER:
+        self.tasks[task_id].trainer_weight += weight
+    else:
+        self.tasks[task_id].validator_weight += weight
+    self._meta[task_id][msg.sender] = role | (index << _INDEX_SHIFT)
+    # amount <= MAX_AMOUNT of staking (1e27 < 2**128), weight <= amount.
+    self._stake[task_id][msg.sender] = (amount << 128) | weight
+    self.tasks[task_id].unclaimed += 1
+    log Joined(task_id=task_id, participant=msg.sender, role=role, index=index, stake=amount, weight=weight)
+
+
+@external
+def commit_model(task_id: uint256, commitment: bytes32):
+    """
+    @notice Commit to a model: keccak256(abi_encode(model_hash, trainer, salt)).
+    @dev During the submit phase; a new commitment replaces the old one and
+         its block becomes the commit block (ties in ranking go to the
+         earlier block); committing the same value again keeps the block.
+    @param task_id The task.
+    @param commitment The commitment.
+    """
+    assert self._phase(task_id) == PHASE_SUBMIT, "task: not in the submit phase"
+    meta: uint256 = self._meta[task_id][msg.sender]
+    assert meta & _MASK_8 == ROLE_TRAINER, "task: caller is not a trainer"
+    assert commitment != empty(bytes32), "task: commitment is empty"
+    if self._commitment[task_id][msg.sender] == commitment:
+        return
+    self._commitment[task_id][msg.sender] = commitment
+    meta = (meta & ~(_MASK_64 << _BLOCK_SHIFT)) | (block.number << _BLOCK_SHIFT) | _COMMITTED
+    self._meta[task_id][msg.sender] = meta
+    log ModelCommitted(task_id=task_id, trainer=msg.sender, commitment=commitment, commit_block=block.number)
+
+
+@external
+def reveal_model(task_id: uint256, model_hash: bytes32, model_uri: String[MAX_URI_LENGTH], salt: bytes32):
+    """
+    @notice Reveal the committed model's content hash and where to fetch it.
+    @dev During the model reveal phase. When two trainers reveal the same
+         hash, the earlier commit (block, then join order) keeps it and the
+         other is disqualified: it earns nothing and is slashed on claim.
+    @param task_id The task.
+    @param model_hash The model artifact's content hash.
+    @param model_uri Where validators fetch the artifact.
+    @param salt The salt of the commitment.
+    """
+    assert self._phase(task_id) == PHASE_MODEL_REVEAL, "task: not in the model reveal phase"
+    meta: uint256 = self._meta[task_id][msg.sender]
+    assert meta & _MASK_8 == ROLE_TRAINER, "task: caller is not a trainer"
+    assert meta & _COMMITTED != 0, "task: nothing committed"
+    assert meta & _REVEALED == 0, "task: already revealed"
+    assert model_hash != empty(bytes32), "task: model hash is empty"
+    assert keccak256(abi_encode(model_hash, msg.sender, salt)) == self._commitment[task_id][msg.sender], "task: reveal does not match commitment"
+    meta |= _REVEALED
+    # The commitment is spent: the slot now holds the model hash.
+    self._commitment[task_id][msg.sender] = model_hash
+    log ModelRevealed(task_id=task_id, trainer=msg.sender, model_hash=model_hash, model_uri=model_uri)
+
+    holder: address = self.model_owner[task_id][model_hash]
+    if holder == empty(address):
+        self.model_owner[task_id][model_hash] = msg.sender
+    else:
+        holder_meta: uint256 = self._meta[task_id][holder]
+        if self._order_key(meta) < self._order_key(holder_meta):
+            # The caller committed first: the holder copied it.
+            self._meta[task_id][holder] = holder_meta | _DISQUALIFIED
+            self.model_owner[task_id][model_hash] = msg.sender
+            log Disqualified(task_id=task_id, trainer=holder, model_hash=model_hash, original=msg.sender)
+        else:
+            meta |= _DISQUALIFIED
+            log Disqualified(task_id=task_id, trainer=msg.sender, model_hash=model_hash, original=holder)
+    self._meta[task_id][msg.sender] = meta
+
+
+@external
+def commit_scores(task_id: uint256, commitment: bytes32):
+    """
+    @notice Commit to scores: keccak256(abi_encode(scores, validator, salt)),
+            `scores` being one uint256 per trainer in join order.
+    @dev From the eval reveal until the score commit deadline; a new
+         commitment replaces the old one.
+    @param task_id The task.
+    @param commitment The commitment.
+    """
+    assert self._phase(task_id) == PHASE_SCORE_COMMIT, "task: not in the score commit phase"
+    meta: uint256 = self._meta[task_id][msg.sender]
+    assert meta & _MASK_8 == ROLE_VALIDATOR, "task: caller is not a validator"
+    assert commitment != empty(bytes32), "task: commitment is empty"
+    self._commitment[task_id][msg.sender] = commitment
+    self._meta[task_id][msg.sender] = meta | _COMMITTED
+    log ScoresCommitted(task_id=task_id, validator=msg.sender, commitment=commitment)
+
+
+@external
+def reveal_scores(task_id: uint256, scores: DynArray[uint256, limits.MAX_TRAINERS], salt: bytes32):
+    """
+    @notice Reveal the committed scores: one per trainer, in join order,
+            lower is better, INVALID_SCORE for an invalid model. Entries of
+            trainers that revealed no valid model are ignored.
+    @param task_id The task.
+    @param scores The scores, each at most INVALID_SCORE (2**32 - 1).
+    @param salt The salt of the commitment.
+    """
+    assert self._phase(task_id) == PHASE_SCORE_REVEAL, "task: not in the score reveal phase"
+    meta: uint256 = self._meta[task_id][msg.sender]
+    assert meta & _MASK_8 == ROLE_VALIDATOR, "task: caller is not a validator"
+    assert meta & _COMMITTED != 0, "task: nothing committed"
+    assert meta & _REVEALED == 0, "task: already revealed"
+    n: uint256 = len(scores)
+    assert n == self.tasks[task_id].n_trainers, "task: one score per trainer expected"
+    assert keccak256(abi_encode(scores, msg.sender, salt)) == self._commitment[task_id][msg.sender], "task: reveal does not match commitment"
+    packed: uint256 = 0
+    for i: uint256 in range(limits.MAX_TRAINERS):
+        if i >= n:
+            break
+        score: uint256 = scores[i]
+        assert score <= limits.INVALID_SCORE, "task: score out of range"
+        packed |= score << (32 * (i % limits.SCORES_PER_SLOT))
+        if i % limits.SCORES_PER_SLOT == limits.SCORES_PER_SLOT - 1 or i == n - 1:
+            self._scores[task_id][msg.sender][i // limits.SCORES_PER_SLOT] = packed
+            packed = 0
+    self._meta[task_id][msg.sender] = meta | _REVEALED
+    log ScoresRevealed(task_id=task_id, validator=msg.sender, scores=scores)
+
+
+# ---------------------------------------------------------------------------
+# Permissionless: finalize, cancel, claim
+# ---------------------------------------------------------------------------
+
+
+@external
+def finalize(task_id: uint256) -> bool:
+    """
+    @notice Advance the task's settlement by one bounded step; call until it
+            returns True. Steps: consensus of CONSENSUS_BATCH submissions at
+            a time, then the ranking, then the trust of TRUST_BATCH
+            validators at a time, then the reward split.
+    @param task_id The task.
+    @return True once the task is finalized.
+    """
+    phase: uint256 = self._phase(task_id)
+    assert phase != PHASE_FINALIZED, "task: already finalized"
+    assert phase == PHASE_FINALIZE, "task: scoring is not over"
+    stage: uint256 = self.tasks[task_id].stage
+    if stage == _STAGE_CONSENSUS:
+        self._consensus_step(task_id)
+    elif stage == _STAGE_RANK:
+        self._rank_step(task_id)
+    elif stage == _STAGE_TRUST:
+        self._trust_step(task_id)
+    else:
+        self._settle(task_id)
+    return self.tasks[task_id].stage == _STAGE_DONE
+
+
+@external
+def cancel(task_id: uint256):
+    """
+    @notice Cancel a task whose eval set was not revealed in time: the reward
+            goes back to the creator, the bond is shared by the participants
+            (paid with their claims), stakes are released on claim.
+    @dev Claims cancel the task by themselves; this call only makes the
+         refund happen without waiting for one.
+    @param task_id The task.
+    """
+    assert self._phase(task_id) == PHASE_CANCELLED, "task: not cancellable"
+    assert not self.tasks[task_id].cancelled, "task: already cancelled"
+    self._cancel(task_id)
+
+
+@external
+def claim(task_id: uint256, participant: address) -> uint256:
+    """
+    @notice Settle `participant`'s part in a finalized or cancelled task:
+            release its stake (slashing a plagiarist or a validator that did
+            not reveal) and pay its reward into its staking pool. Anyone may
+            call it, once per participant; O(1) gas.
+    @param task_id The task.
+    @param participant The trainer or validator.
+    @return The reward paid.
+    """
+    phase: uint256 = self._phase(task_id)
+    assert phase == PHASE_FINALIZED or phase == PHASE_CANCELLED, "task: not settled yet"
+    meta: uint256 = self._meta[task_id][participant]
+    role: uint256 = meta & _MASK_8
+    assert role != ROLE_NONE, "task: not a participant"
+    assert meta & _CLAIMED == 0, "task: already claimed"
+    self._meta[task_id][participant] = meta | _CLAIMED
+    if phase == PHASE_CANCELLED and not self.tasks[task_id].cancelled:
+        self._cancel(task_id)
+
+    stake: uint256 = self._stake[task_id][participant] >> 128
+    reward: uint256 = 0
+    slash_bps: uint256 = 0
+    reward, slash_bps = self._entitlement(task_id, participant, meta, phase)
+    if slash_bps != 0:
+        slash_bps = min(slash_bps, staticcall staking.max_slash_bps())
+    slashed: uint256 = extcall staking.release(participant, stake, slash_bps)
+    if reward != 0:
+        self.tasks[task_id].balance -= reward
+        extcall staking.pay_reward(participant, reward)
+    log RewardClaimed(task_id=task_id, participant=participant, reward=reward, slashed=slashed)
+
+    left: uint256 = self.tasks[task_id].unclaimed - 1
+    self.tasks[task_id].unclaimed = left
+    if left == 0:
+        # Rounding dust: back to the creator, or to the treasury for a
+        # cancelled task (the creator forfeited its bond).
+        receiver: address = self.tasks[task_id].creator
+        if phase == PHASE_CANCELLED:
+            receiver = self.treasury
+        self._pay_out(task_id, receiver, self.tasks[task_id].balance)
+    return reward
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+@external
+@view
+def phase(task_id: uint256) -> uint256:
+    """
+    @notice The task's current phase (PHASE_* constants).
+    @param task_id The task.
+    @return The phase.
+    """
+    return self._phase(task_id)
+
+
+@external
+@view
+def participant(task_id: uint256, account: address) -> Participant:
+    """
+    @notice Everything the task knows about `account`.
+    @dev For a trainer that revealed, `commitment` holds the model hash.
+    @param task_id The task.
+    @param account The participant.
+    @return The unpacked record (role 0 when `account` did not join).
+    """
+    meta: uint256 = self._meta[task_id][account]
+    packed_stake: uint256 = self._stake[task_id][account]
+    rank_plus_one: uint256 = (meta >> _RANK_SHIFT) & _MASK_16
+    return Participant(
+        role=meta & _MASK_8,
+        index=(meta >> _INDEX_SHIFT) & _MASK_16,
+        stake=packed_stake >> 128,
+        weight=packed_stake & _LOW_128,
+        commitment=self._commitment[task_id][account],
+        commit_block=(meta >> _BLOCK_SHIFT) & _MASK_64,
+        committed=meta & _COMMITTED != 0,
+        revealed=meta & _REVEALED != 0,
+        disqualified=meta & _DISQUALIFIED != 0,
+        claimed=meta & _CLAIMED != 0,
+        rank=max_value(uint256) if rank_plus_one == 0 else rank_plus_one - 1,
+        reward_weight=self._reward_weight[task_id][account],
+    )
+
+
+@external
+@view
+def consensus_of(task_id: uint256, trainer: address) -> uint256:
+    """
+    @notice The consensus score of a trainer's submission.
+    @param task_id The task.
+    @param trainer The trainer.
+    @return The consensus (INVALID_SCORE for an invalid, disqualified or
+            unrevealed submission, and before consensus is computed).
+    """
+    meta: uint256 = self._meta[task_id][trainer]
+    if meta & _MASK_8 != ROLE_TRAINER:
+        return limits.INVALID_SCORE
+    index: uint256 = (meta >> _INDEX_SHIFT) & _MASK_16
+    if self.tasks[task_id].stage == _STAGE_CONSENSUS and index >= self.tasks[task_id].cursor:
+        return limits.INVALID_SCORE
+    return self._consensus_at(task_id, index)
+
+
+@external
+@view
+def claimable(task_id: uint256, account: address) -> uint256:
+    """
+    @notice The reward `account` would receive by claiming now.
+    @param task_id The task.
+    @param account The participant.
+    @return The reward in wei (0 before settlement or after the claim).
+    """
+    meta: uint256 = self._meta[task_id][account]
+    phase: uint256 = self._phase(task_id)
+    if meta & _MASK_8 == ROLE_NONE or meta & _CLAIMED != 0:
+        return 0
+    if phase != PHASE_FINALIZED and phase != PHASE_CANCELLED:
+        return 0
+    reward: uint256 = 0
+    slash_bps: uint256 = 0
+    reward, slash_bps = self._entitlement(task_id, account, meta, phase)
+    return reward
+
+
+# ---------------------------------------------------------------------------
+# Admin (DEFAULT_ADMIN_ROLE: governance)
+# ---------------------------------------------------------------------------
+
+
+@external
+def set_gamma_wad(new_value: uint256):
+    """
+    @notice Set gamma, the share of the reward guaranteed to each side.
+    @param new_value WAD, at most 0.5e18.
+    """
+    self._check_admin()
+    self._set_gamma_wad(new_value)
+
+
+@external
+def set_q_wad(new_value: uint256):
+    """
+    @notice Set q, the per-rank decay of trainer rewards.
+    @param new_value WAD, at most 1e18.
+    """
+    self._check_admin()
+    self._set_q_wad(new_value)
+
+
+@external
+def set_protocol_fee_bps(new_value: uint256):
+    """
+    @notice Set the protocol fee on task rewards.
+    @param new_value Bps, at most MAX_PROTOCOL_FEE_BPS.
+    """
+    self._check_admin()
+    self._set_protocol_fee_bps(new_value)
+
+
+@external
+def set_plagiarism_slash_bps(new_value: uint256):
+    """
+    @notice Set the slash of a plagiarist's stake (staking's maximum still
+            caps it at claim time).
+    @param new_value Bps, at most 10_000.
+    """
+    self._check_admin()
+    self._set_plagiarism_slash_bps(new_value)
+
+
+@external
+def set_nonreveal_slash_bps(new_value: uint256):
+    """
+    @notice Set the slash of a validator that does not reveal its scores.
+    @param new_value Bps, at most 10_000.
+    """
+    self._check_admin()
+    self._set_nonreveal_slash_bps(new_value)
+
+
+@external
+def set_min_creator_bond(new_value: uint256):
+    """
+    @notice Set the smallest bond a creator must post.
+    @param new_value Wei, at most 1e27.
+    """
+    self._check_admin()
+    self._set_min_creator_bond(new_value)
+
+
+@external
+def set_treasury(new_value: address):
+    """
+    @notice Set the receiver of protocol fees.
+    @param new_value The treasury, not the zero address.
+    """
+    self._check_admin()
+    self._set_treasury(new_value)
+
+
+# ---------------------------------------------------------------------------
+# Internal: phases and packing
+# ---------------------------------------------------------------------------
+
+
+@internal
+@view
+def _phase(task_id: uint256) -> uint256:
+    if task_id == 0 or task_id > self.task_count:
+        return PHASE_NONE
+    if self.tasks[task_id].cancelled:
+        return PHASE_CANCELLED
+    if block.timestamp < self.tasks[task_id].submit_end:
+        return PHASE_SUBMIT
+    if block.timestamp < self.tasks[task_id].reveal_end:
+        return PHASE_MODEL_REVEAL
+    if not self.tasks[task_id].eval_revealed:
+        if block.timestamp < self.tasks[task_id].eval_end:
+            return PHASE_EVAL_REVEAL
+        return PHASE_CANCELLED
+    if block.timestamp < self.tasks[task_id].score_commit_end:
+        return PHASE_SCORE_COMMIT
+    if block.timestamp < self.tasks[task_id].score_reveal_end:
+        return PHASE_SCORE_REVEAL
+    if self.tasks[task_id].stage == _STAGE_DONE:
+        return PHASE_FINALIZED
+    return PHASE_FINALIZE
+
+
+@internal
+@view
+def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint256) -> (uint256, uint256):
+    # (reward, slash in bps) of a participant of a settled task.
+    if phase == PHASE_CANCELLED:
+        # The forfeited bond, shared equally by everyone who joined.
+        return self.tasks[task_id].bond // (self.tasks[task_id].n_trainers + self.tasks[task_id].n_validators), 0
+    if meta & _MASK_8 == ROLE_TRAINER:
+        if meta & _DISQUALIFIED != 0:
+            return 0, self.tasks[task_id].plagiarism_slash_bps
+        return rewards._share(self.tasks[task_id].train_reward, self._reward_weight[task_id][account], self.tasks[task_id].train_weight_sum), 0
+    if meta & _REVEALED == 0:
+        return 0, self.tasks[task_id].nonreveal_slash_bps
+    return rewards._share(self.tasks[task_id].validator_reward, self._reward_weight[task_id][account], self.tasks[task_id].validator_weight_sum), 0
+
+
+@internal
+@pure
+def _order_key(meta: uint256) -> uint256:
+    # Commit block first, then join order: the earlier commit wins.
+    return (((meta >> _BLOCK_SHIFT) & _MASK_64) << 16) | ((meta >> _INDEX_SHIFT) & _MASK_16)
+
+
+@internal
+@view
+def _score(task_id: uint256, validator: address, index: uint256) -> uint256:
+    word: uint256 = self._scores[task_id][validator][index // limits.SCORES_PER_SLOT]
+    return (word >> (32 * (index % limits.SCORES_PER_SLOT))) & limits.INVALID_SCORE
+
+
+@internal
+@view
+def _consensus_at(task_id: uint256, index: uint256) -> uint256:
+    word: uint256 = self._consensus[task_id][index // limits.SCORES_PER_SLOT]
+    return (word >> (32 * (index % limits.SCORES_PER_SLOT))) & limits.INVALID_SCORE
+
+
+@internal
+@view
+def _eligible(meta: uint256) -> bool:
+    # A submission validators score: revealed and not disqualified.
+    return meta & _REVEALED != 0 and meta & _DISQUALIFIED == 0
+
+
+# ---------------------------------------------------------------------------
+# Internal: finalize stages
+# ---------------------------------------------------------------------------
+
+
+@internal
+def _consensus_step(task_id: uint256):
+    n_trainers: uint256 = self.tasks[task_id].n_trainers
+    n_validators: uint256 = self.tasks[task_id].n_validators
+    start: uint256 = self.tasks[task_id].cursor
+    end: uint256 = min(start + CONSENSUS_BATCH, n_trainers)
+
+    # The revealed validators and their weights, once per call.
+    revealed: DynArray[address, limits.MAX_VALIDATORS] = []
+    weights: DynArray[uint256, limits.MAX_VALIDATORS] = []
+    for j: uint256 in range(limits.MAX_VALIDATORS):
+        if j >= n_validators:
+            break
+        validator: address = self.validators[task_id][j]
+        if self._meta[task_id][validator] & _REVEALED != 0:
+            revealed.append(validator)
+            weights.append(self._stake[task_id][validator] & _LOW_128)
+
+    for i: uint256 in range(start, start + CONSENSUS_BATCH, bound=limits.MAX_TRAINERS):
+        if i >= end:
+            break
+        trainer: address = self.trainers[task_id][i]
+        value: uint256 = limits.INVALID_SCORE
+        if self._eligible(self._meta[task_id][trainer]) and len(revealed) != 0:
+            values: DynArray[uint256, limits.MAX_VALIDATORS] = []
+            for validator: address in revealed:
+                values.append(self._score(task_id, validator, i))
+            value = weighted_median._weighted_median(values, weights)
+        slot: uint256 = i // limits.SCORES_PER_SLOT
+        self._consensus[task_id][slot] |= value << (32 * (i % limits.SCORES_PER_SLOT))
+        log ConsensusReached(task_id=task_id, trainer=trainer, consensus=value)
+
+    if end == n_trainers:
+        self.tasks[task_id].stage = _STAGE_RANK
+        self.tasks[task_id].cursor = 0
+    else:
+        self.tasks[task_id].cursor = end
+
+
+@internal
+def _rank_step(task_id: uint256):
+    n_trainers: uint256 = self.tasks[task_id].n_trainers
+    # Sort keys: consensus << 112 | commit order key (80 bits: block << 16 | index).
+    keys: DynArray[uint256, limits.MAX_TRAINERS] = []
+    for i: uint256 in range(limits.MAX_TRAINERS):
+        if i >= n_trainers:
+            break
+        trainer: address = self.trainers[task_id][i]
+        meta: uint256 = self._meta[task_id][trainer]
+        value: uint256 = self._consensus_at(task_id, i)
+        if value != limits.INVALID_SCORE and self._eligible(meta):
+            key: uint256 = (value << 112) | self._order_key(meta)
+            # Insertion into the sorted keys: at most MAX_TRAINERS moves.
+            keys.append(key)
+            j: uint256 = len(keys) - 1
+            for _k: uint256 in range(limits.MAX_TRAINERS):
+                if j == 0 or keys[j - 1] <= key:
+                    break
+                keys[j] = keys[j - 1]
+                j -= 1
+            keys[j] = key
+
+    q: uint256 = self.tasks[task_id].q_wad
+    factor: uint256 = constants.WAD
+    total: uint256 = 0
+    rank: uint256 = 0
+    for key: uint256 in keys:
+        index: uint256 = key & _MASK_16
+        trainer: address = self.trainers[task_id][index]
+        weight: uint256 = factor * (self._stake[task_id][trainer] & _LOW_128) // constants.WAD
+        self._reward_weight[task_id][trainer] = weight
+        self._meta[task_id][trainer] |= (rank + 1) << _RANK_SHIFT
+        total += weight
+        log Ranked(task_id=task_id, trainer=trainer, rank=rank, reward_weight=weight)
+        factor = factor * q // constants.WAD
+        rank += 1
+    self.tasks[task_id].train_weight_sum = total
+    self.tasks[task_id].stage = _STAGE_TRUST
+
+
+@internal
+def _trust_step(task_id: uint256):
+    n_trainers: uint256 = self.tasks[task_id].n_trainers
+    n_validators: uint256 = self.tasks[task_id].n_validators
+    tolerance: uint256 = self.tasks[task_id].tolerance_bps
+    start: uint256 = self.tasks[task_id].cursor
+    end: uint256 = min(start + TRUST_BATCH, n_validators)
+
+    # The eligible submissions and their consensus, once per call.
+    indices: DynArray[uint256, limits.MAX_TRAINERS] = []
+    consensus: DynArray[uint256, limits.MAX_TRAINERS] = []
+    for i: uint256 in range(limits.MAX_TRAINERS):
+        if i >= n_trainers:
+            break
+        if self._eligible(self._meta[task_id][self.trainers[task_id][i]]):
+            indices.append(i)
+            consensus.append(self._consensus_at(task_id, i))
+
+    total: uint256 = self.tasks[task_id].validator_weight_sum
+    for j: uint256 in range(start, start + TRUST_BATCH, bound=limits.MAX_VALIDATORS):
+        if j >= end:
+            break
+        validator: address = self.validators[task_id][j]
+        if self._meta[task_id][validator] & _REVEALED == 0 or len(indices) == 0:
+            continue
+        agreed: uint256 = 0
+        for k: uint256 in range(limits.MAX_TRAINERS):
+            if k >= len(indices):
+                break
+            if self._agrees(self._score(task_id, validator, indices[k]), consensus[k], tolerance):
+                agreed += 1
+        trust_wad: uint256 = agreed * constants.WAD // len(indices)
+        weight: uint256 = trust_wad * (self._stake[task_id][validator] & _LOW_128) // constants.WAD
+        self.trust[task_id][validator] = trust_wad
+        self._reward_weight[task_id][validator] = weight
+        total += weight
+        log TrustComputed(task_id=task_id, validator=validator, trust=trust_wad, reward_weight=weight)
+
+    self.tasks[task_id].validator_weight_sum = total
+    if end == n_validators:
+        self.tasks[task_id].stage = _STAGE_SETTLE
+        self.tasks[task_id].cursor = 0
+    else:
+        self.tasks[task_id].cursor = end
+
+
+@internal
+@pure
+def _agrees(score: uint256, consensus: uint256, tolerance_bps: uint256) -> bool:
+    # Both invalid, or both valid and |score - consensus| <= tolerance x consensus.
+    if score == limits.INVALID_SCORE or consensus == limits.INVALID_SCORE:
+        return score == consensus
+    diff: uint256 = score - consensus if score >= consensus else consensus - score
+    return diff * constants.BPS <= tolerance_bps * consensus
+
+
+@internal
+def _settle(task_id: uint256):
+    reward: uint256 = self.tasks[task_id].reward
+    train_sum: uint256 = self.tasks[task_id].train_weight_sum
+    validator_sum: uint256 = self.tasks[task_id].validator_weight_sum
+    fee: uint256 = 0
+    refund: uint256 = reward
+    train_reward: uint256 = 0
+    validator_reward: uint256 = 0
+    if train_sum != 0 or validator_sum != 0:
+        fee = reward * self.tasks[task_id].protocol_fee_bps // constants.BPS
+        # fee <= reward since the fee is at most MAX_PROTOCOL_FEE_BPS.
+        distributable: uint256 = unsafe_sub(reward, fee)
+        train_reward = rewards._train_share(
+            distributable,
+            self.tasks[task_id].gamma_wad,
+            self.tasks[task_id].trainer_weight,
+            self.tasks[task_id].validator_weight,
+        )
+        validator_reward = distributable - train_reward
+        if train_sum == 0:
+            train_reward = 0
+        if validator_sum == 0:
+            validator_reward = 0
+        refund = distributable - train_reward - validator_reward
+    self.tasks[task_id].train_reward = train_reward
+    self.tasks[task_id].validator_reward = validator_reward
+    self.tasks[task_id].stage = _STAGE_DONE
+    log TaskFinalized(task_id=task_id, train_reward=train_reward, validator_reward=validator_reward, protocol_fee=fee, refunded=refund)
+    self._pay_out(task_id, self.treasury, fee)
+    self._pay_out(task_id, self.tasks[task_id].creator, refund)
+    if self.tasks[task_id].unclaimed == 0:
+        # Nobody joined: nothing is left to claim.
+        self._pay_out(task_id, self.tasks[task_id].creator, self.tasks[task_id].balance)
+
+
+@internal
+def _cancel(task_id: uint256):
+    self.tasks[task_id].cancelled = True
+    reward: uint256 = self.tasks[task_id].reward
+    log TaskCancelled(task_id=task_id, refunded=reward)
+    self._pay_out(task_id, self.tasks[task_id].creator, reward)
+    if self.tasks[task_id].unclaimed == 0:
+        # Nobody joined: the forfeited bond goes to the treasury.
+        self._pay_out(task_id, self.treasury, self.tasks[task_id].balance)
+
+
+@internal
+def _pay_out(task_id: uint256, receiver: address, amount: uint256):
+    if amount == 0:
+        return
+    self.tasks[task_id].balance -= amount
+    assert extcall token.transfer(receiver, amount, default_return_value=True), "task: transfer failed"
+    log Refunded(task_id=task_id, receiver=receiver, amount=amount)
+
+
+# ---------------------------------------------------------------------------
+# Internal: admin
+# ---------------------------------------------------------------------------
+
+
+@internal
+@view
+def _check_admin():
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "task: caller is not the admin"
+
+
+@internal
+def _set_gamma_wad(new_value: uint256):
+    assert new_value <= MAX_GAMMA_WAD, "task: gamma out of bounds"
+    self.gamma_wad = new_value
+    log ParameterUpdated(name="gamma_wad", value=new_value)
+
+
+@internal
+def _set_q_wad(new_value: uint256):
+    assert new_value <= constants.WAD, "task: q out of bounds"
+    self.q_wad = new_value
+    log ParameterUpdated(name="q_wad", value=new_value)
+
+
+@internal
+def _set_protocol_fee_bps(new_value: uint256):
+    assert new_value <= MAX_PROTOCOL_FEE_BPS, "task: protocol fee out of bounds"
+    self.protocol_fee_bps = new_value
+    log ParameterUpdated(name="protocol_fee_bps", value=new_value)
+
+
+@internal
+def _set_plagiarism_slash_bps(new_value: uint256):
+    assert new_value <= constants.BPS, "task: plagiarism slash out of bounds"
+    self.plagiarism_slash_bps = new_value
+    log ParameterUpdated(name="plagiarism_slash_bps", value=new_value)
+
+
+@internal
+def _set_nonreveal_slash_bps(new_value: uint256):
+    assert new_value <= constants.BPS, "task: non-reveal slash out of bounds"
+    self.nonreveal_slash_bps = new_value
+    log ParameterUpdated(name="nonreveal_slash_bps", value=new_value)
+
+
+@internal
+def _set_min_creator_bond(new_value: uint256):
+    assert new_value <= 10**27, "task: minimum bond out of bounds"
+    self.min_creator_bond = new_value
+    log ParameterUpdated(name="min_creator_bond", value=new_value)
+
+
+@internal
+def _set_treasury(new_value: address):
+    assert new_value != empty(address), "task: treasury is the zero address"
+    self.treasury = new_value
+    log TreasuryUpdated(treasury=new_value)

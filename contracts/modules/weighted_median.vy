@@ -1,0 +1,54 @@
+# pragma version ~=0.4.3
+"""
+@title Stake-weighted median
+@notice The consensus value of one submission: the smallest score whose
+        cumulative validator weight, with scores in ascending order, reaches
+        half of the total weight (the lower weighted median).
+@dev If validators holding more than half of the weight agree that a value
+     lies in [lo, hi], the median lies in [lo, hi]: below lo there is less
+     than half of the weight, and at hi the cumulative weight is already more
+     than half. A minority can therefore never move the consensus outside the
+     honest validators' range.
+"""
+
+from . import limits
+
+
+@internal
+@pure
+def _weighted_median(
+    values: DynArray[uint256, limits.MAX_VALIDATORS], weights: DynArray[uint256, limits.MAX_VALIDATORS]
+) -> uint256:
+    n: uint256 = len(values)
+    assert n != 0 and n == len(weights), "median: no values"
+    vals: DynArray[uint256, limits.MAX_VALIDATORS] = values
+    wts: DynArray[uint256, limits.MAX_VALIDATORS] = weights
+    total: uint256 = 0
+    # Insertion sort by value, carrying the weights: n <= MAX_VALIDATORS.
+    for i: uint256 in range(1, limits.MAX_VALIDATORS):
+        if i >= n:
+            break
+        v: uint256 = vals[i]
+        w: uint256 = wts[i]
+        j: uint256 = i
+        for _k: uint256 in range(limits.MAX_VALIDATORS):
+            if j == 0 or vals[j - 1] <= v:
+                break
+            vals[j] = vals[j - 1]
+            wts[j] = wts[j - 1]
+            j -= 1
+        vals[j] = v
+        wts[j] = w
+    for i: uint256 in range(limits.MAX_VALIDATORS):
+        if i >= n:
+            break
+        total += wts[i]
+    cumulative: uint256 = 0
+    for i: uint256 in range(limits.MAX_VALIDATORS):
+        if i >= n:
+            break
+        cumulative += wts[i]
+        if cumulative * 2 >= total:
+            return vals[i]
+    # Unreachable: the loop ends with cumulative == total.
+    return vals[n - 1]
