@@ -1,0 +1,1 @@
+"""Attack scenarios: each test tells the story of one attack and asserts the defence."""
