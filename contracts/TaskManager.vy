@@ -951,12 +951,14 @@ def _phase(task_id: uint256) -> uint256:
 @view
 def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint256) -> (uint256, uint256):
     # (reward, slash in bps) of a participant of a settled task.
+    if meta & _DISQUALIFIED != 0:
+        # A plagiarist earns nothing, cancelled task or not; its share of a
+        # forfeited bond goes to the treasury with the dust.
+        return 0, self.tasks[task_id].plagiarism_slash_bps
     if phase == PHASE_CANCELLED:
         # The forfeited bond, shared equally by everyone who joined.
         return self.tasks[task_id].bond // (self.tasks[task_id].n_trainers + self.tasks[task_id].n_validators), 0
     if meta & _MASK_8 == ROLE_TRAINER:
-        if meta & _DISQUALIFIED != 0:
-            return 0, self.tasks[task_id].plagiarism_slash_bps
         return rewards._share(self.tasks[task_id].train_reward, self._reward_weight[task_id][account], self.tasks[task_id].train_weight_sum), 0
     if meta & _REVEALED == 0:
         return 0, self.tasks[task_id].nonreveal_slash_bps
