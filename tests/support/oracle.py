@@ -315,7 +315,7 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
             t_weights.append(Fraction(0))
             t_errors.append(Fraction(0))
         else:
-            t_weights.append(q ** (ranks[i] + 1) * t.weight)
+            t_weights.append(q ** ranks[i] * t.weight)
             t_errors.append(Fraction(ranks[i] * t.weight, WAD) + 1)
     v_weights, v_errors = [], []
     for j, v in enumerate(validators):
