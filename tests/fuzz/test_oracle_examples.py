@@ -19,6 +19,7 @@ from support.oracle import (
     Trainer,
     Validator,
     agrees,
+    cancel,
     cancelled_share,
     disqualified,
     lower_weighted_median,
@@ -138,6 +139,25 @@ def test_cancelled_share():
     share = cancelled_share(10, 3)
     assert share.exact == Fraction(10, 3)
     assert share.admits(3) and not share.admits(2) and not share.admits(4)
+
+
+def test_a_cancelled_task_shares_the_bond_but_not_with_a_plagiarist():
+    m = b"m" * 32
+    terms = Terms(
+        reward=1_000,
+        protocol_fee_bps=0,
+        gamma_wad=0,
+        q_wad=WAD,
+        tolerance_bps=0,
+        bond=10,
+        plagiarism_slash_bps=2_000,
+        max_slash_bps=1_500,
+    )
+    trainers = [Trainer(1, commit_block=1, model=m), Trainer(1, commit_block=2, model=m)]
+    shares, validator_shares = cancel(terms, trainers, [Validator(1)])
+    # Three joined, so a third of the bond each; the plagiarist's third goes to the treasury.
+    assert [s.exact for s in shares + validator_shares] == [Fraction(10, 3), 0, Fraction(10, 3)]
+    assert [s.slash_bps for s in shares + validator_shares] == [0, 1_500, 0]
 
 
 # --- the rounding bound ------------------------------------------------------------------

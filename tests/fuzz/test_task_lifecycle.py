@@ -44,8 +44,9 @@ oracle exactly; every claimable payout lies in the oracle's rounding interval
 (support/oracle.py derives it) and each pot pays out at most its amount. At
 each claim: the payout is the claimable amount, the stake is released and
 slashed by exactly min(task slash, max_slash_bps) for a plagiarist or a
-validator that did not reveal (0 otherwise, and in a cancelled task), the
-pool receives the payout less its commission, and a second claim reverts.
+validator that did not reveal (0 otherwise; in a cancelled task only a
+plagiarist, which also gets no share of the bond), the pool receives the
+payout less its commission, and a second claim reverts.
 
 Teardown (liveness): the lifecycle is driven to its end by the plans, then
 everybody claims in a random order; the task then holds 0 tokens, no stake is
@@ -717,9 +718,17 @@ class TaskLifecycle(RuleBasedStateMachine):
         return oracle.Validator(v.weight, v.stake, tuple(v.scores) if v.revealed else None)
 
     def _settled(self, fee: int, refund: int) -> None:
-        s = self.s
         trainers, validators = self._joined(ROLE_TRAINER), self._joined(ROLE_VALIDATOR)
-        terms = oracle.Terms(
+        o = oracle.settle(
+            self._oracle_terms(),
+            [self._oracle_trainer(t) for t in trainers],
+            [self._oracle_validator(v) for v in validators],
+        )
+        self._check_settlement(o, trainers, validators, fee, refund)
+
+    def _oracle_terms(self) -> oracle.Terms:
+        s = self.s
+        return oracle.Terms(
             reward=s.reward,
             protocol_fee_bps=s.protocol_fee_bps,
             gamma_wad=s.gamma_wad,
@@ -730,11 +739,15 @@ class TaskLifecycle(RuleBasedStateMachine):
             nonreveal_slash_bps=s.nonreveal_slash_bps,
             max_slash_bps=s.max_slash_bps,
         )
-        o = oracle.settle(
-            terms,
-            [self._oracle_trainer(t) for t in trainers],
-            [self._oracle_validator(v) for v in validators],
-        )
+
+    def _check_settlement(
+        self,
+        o: oracle.Settlement,
+        trainers: list[Person],
+        validators: list[Person],
+        fee: int,
+        refund: int,
+    ) -> None:
         self.settlement = o
         task = self.tasks.tasks(TASK)
         note(
@@ -781,7 +794,12 @@ class TaskLifecycle(RuleBasedStateMachine):
 
     def _share(self, p: Person) -> oracle.Share:
         if self.cancelled:
-            return oracle.cancelled_share(self.s.bond, sum(q.joined for q in self.people))
+            trainers, validators = oracle.cancel(
+                self._oracle_terms(),
+                [self._oracle_trainer(t) for t in self._joined(ROLE_TRAINER)],
+                [self._oracle_validator(v) for v in self._joined(ROLE_VALIDATOR)],
+            )
+            return (trainers if p.role == ROLE_TRAINER else validators)[p.index]
         if p.role == ROLE_TRAINER:
             return self.settlement.trainers[p.index]
         return self.settlement.validators[p.index]

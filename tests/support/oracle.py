@@ -58,7 +58,7 @@ E / (A - E), with E <= n + sum(r_i * t_i) / WAD for the n trainers of a pot
 (E <= n + sum(s_j) / WAD for validators). Worked example: 10 trainers of 100
 tokens each, q = 0.85: A = 100e18 * (1 - 0.85^10) / 0.15 ~ 5.4e20 and
 E <= 10 + 45 * 100 = 4510, so each payout is within 1 wei + 8.4e-18 * R_pot of
-its exact value: a few wei, or a relative 1e-17, on a 1,000-token reward. The
+its exact value: about 8,400 wei on a 1,000-token pot, a relative 1e-17. The
 relative term grows when q^r is tiny and later ranks weigh much more than the
 leaders (E counts their stake, A hardly does); it is still covered, since the
 interval is computed from the actual weights. When A <= E (weights of a few
@@ -70,12 +70,14 @@ in which case `Pot.payable` is None (either outcome is admissible) and
 `Settlement.outcomes()` lists both.
 
 Cancelled task: each of the n participants is owed bond / n; the contract
-pays floor(bond / n), so P - 1 < p <= P, and the treasury gets the dust.
+pays floor(bond / n), so P - 1 < p <= P. A disqualified trainer is owed
+nothing (its share, like the dust, goes to the treasury) and is slashed as in
+a finalized task; nobody else is slashed.
 
 Slashes: a disqualified trainer loses min(plagiarism_slash_bps,
 max_slash_bps) of its locked stake, a validator that did not reveal loses
 min(nonreveal_slash_bps, max_slash_bps), both rounded down as Staking.release
-documents (docs/staking.md); nobody is slashed in a cancelled task.
+documents (docs/staking.md).
 """
 
 from __future__ import annotations
@@ -350,6 +352,18 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
 
 
 def cancelled_share(bond: int, participants: int) -> Share:
-    """A cancelled task: the bond shared equally, nobody slashed."""
+    """One participant's part of a cancelled task's bond, shared equally."""
     exact = Fraction(bond, participants)
     return Share(exact, max(Fraction(0), exact - 1), exact, 0)
+
+
+def cancel(
+    terms: Terms, trainers: list[Trainer], validators: list[Validator]
+) -> tuple[list[Share], list[Share]]:
+    """A cancelled task: (trainers' shares, validators' shares). Everyone who
+    joined counts in the split; a disqualified trainer gets nothing and is
+    slashed, its share going to the treasury with the dust."""
+    share = cancelled_share(terms.bond, len(trainers) + len(validators))
+    plagiarism = min(terms.plagiarism_slash_bps, terms.max_slash_bps)
+    nothing = Share(Fraction(0), Fraction(0), Fraction(0), plagiarism)
+    return [nothing if out else share for out in disqualified(trainers)], [share] * len(validators)
