@@ -25,10 +25,12 @@ from ethereum.ercs import IERC20
 
 from snekmate.auth import access_control
 
+from .modules import checkpoints
 from .modules import constants
 from .modules import pool_shares
 
 initializes: access_control
+initializes: checkpoints
 
 exports: (
     # All of access_control: roles are granted by DEFAULT_ADMIN_ROLE
@@ -44,6 +46,10 @@ exports: (
 # @notice Role of the protocol contracts that may allocate, release, slash
 #         and pay rewards.
 PROTOCOL_ROLE: public(constant(bytes32)) = keccak256("PROTOCOL_ROLE")
+
+# @notice Role of the emergency guardian: it may pause new stakes (and with
+#         them new tasks), nothing else. Governance grants and revokes it.
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
 # Bounds of the parameters, checked by every setter (governance included).
 MIN_UNBONDING_DELAY: public(constant(uint256)) = 3_600  # 1 hour
@@ -108,6 +114,17 @@ locked_by: public(HashMap[address, HashMap[address, uint256]])
 # _unbonding[holder][operator]: packed (amount << 64 | unlock_at). One entry
 # per holder and pool: a new request adds its amount and restarts the delay.
 _unbonding: HashMap[address, HashMap[address, uint256]]
+
+# Voting power (modules/checkpoints.vy holds each account's history): the
+# tokens an account has staked, in any pool, and not asked back. Rewards that
+# raise a pool's share value and slashes that lower it do not change it.
+# @notice Sum of every account's voting power now.
+total_votes: public(uint256)
+
+# @notice True while the guardian or governance has paused new stakes: no
+#         pool opens and nobody delegates; the task manager then refuses new
+#         tasks. Withdrawals, claims and running tasks go on.
+paused: public(bool)
 
 # @notice Tokens waiting out their unbonding delay, all pools together.
 total_unbonding: public(uint256)
@@ -197,6 +214,10 @@ event ParameterUpdated:
 event TreasuryUpdated:
     treasury: indexed(address)
 
+event PauseChanged:
+    paused: bool
+    caller: indexed(address)
+
 
 # ---------------------------------------------------------------------------
 # Constructor
@@ -256,6 +277,7 @@ def open_pool(commission_bps: uint256, amount: uint256):
     @param commission_bps The operator's cut of rewards, at most max_commission_bps.
     @param amount Tokens the operator stakes now, in wei.
     """
+    assert not self.paused, "staking: new stakes are paused"
     assert not self.pools[msg.sender].opened, "staking: pool already open"
     assert commission_bps <= self.max_commission_bps, "staking: commission above maximum"
     self.pools[msg.sender].opened = True
@@ -275,6 +297,7 @@ def delegate(operator: address, amount: uint256) -> uint256:
     @param amount Tokens to stake, in wei.
     @return The shares minted.
     """
+    assert not self.paused, "staking: new stakes are paused"
     assert self.pools[operator].opened, "staking: no such pool"
     return self._deposit(operator, msg.sender, amount)
 
@@ -312,6 +335,12 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
     pending: uint256 = (entry >> _UNLOCK_BITS) + amount
     self._unbonding[msg.sender][operator] = (pending << _UNLOCK_BITS) | unlock_at
     self.total_unbonding += amount
+    # Voting power falls by the amount, down to zero at most (stake grown by
+    # rewards can be asked back beyond what was put in).
+    votes: uint256 = checkpoints._latest(msg.sender)
+    lost: uint256 = min(amount, votes)
+    checkpoints._write(msg.sender, unsafe_sub(votes, lost))
+    self.total_votes = unsafe_sub(self.total_votes, lost)
     log WithdrawRequested(operator=operator, holder=msg.sender, assets=amount, shares=burnt, unlock_at=unlock_at)
     return unlock_at
 
@@ -591,6 +620,62 @@ def unbonding_of(holder: address, operator: address) -> (uint256, uint256):
     return entry >> _UNLOCK_BITS, entry & _UNLOCK_MASK
 
 
+@external
+@view
+def votes(account: address) -> uint256:
+    """
+    @notice `account`'s voting power now: the tokens it has staked, in its
+            own pool or delegated to others, and not asked back.
+    @param account The voter.
+    @return The voting power, in wei of staked tokens.
+    """
+    return checkpoints._latest(account)
+
+
+@external
+@view
+def votes_at(account: address, block_number: uint256) -> uint256:
+    """
+    @notice `account`'s voting power at the end of a past block.
+    @dev Governance reads it at a proposal's snapshot block.
+    @param account The voter.
+    @param block_number A block before the current one.
+    @return The voting power then.
+    """
+    assert block_number < block.number, "staking: block not yet mined"
+    return checkpoints._at(account, block_number)
+
+
+# ---------------------------------------------------------------------------
+# Guardian (GUARDIAN_ROLE) and admin
+# ---------------------------------------------------------------------------
+
+
+@external
+def pause():
+    """
+    @notice Pause new stakes: no pool opens and nobody delegates, and the
+            task manager accepts no new task. Nothing else stops and no funds
+            move.
+    @dev GUARDIAN_ROLE or DEFAULT_ADMIN_ROLE.
+    """
+    assert access_control.hasRole[GUARDIAN_ROLE][msg.sender] or access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "staking: caller is not the guardian"
+    self.paused = True
+    log PauseChanged(paused=True, caller=msg.sender)
+
+
+@external
+def unpause():
+    """
+    @notice Lift a pause.
+    @dev DEFAULT_ADMIN_ROLE (governance) only: the guardian can stop, not
+         restart.
+    """
+    self._check_admin()
+    self.paused = False
+    log PauseChanged(paused=False, caller=msg.sender)
+
+
 # ---------------------------------------------------------------------------
 # Admin (DEFAULT_ADMIN_ROLE: governance)
 # ---------------------------------------------------------------------------
@@ -675,6 +760,10 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
     self.pools[operator].total_assets = total_assets + amount
     self.pools[operator].total_shares = total_shares + minted
     self.shares[operator][holder] += minted
+    # Voting power: at most the sum of all stakes ever made, <= 1e27 per call
+    # and far below checkpoints.MAX_VALUE over any chain's life.
+    checkpoints._write(holder, checkpoints._latest(holder) + amount)
+    self.total_votes += amount
     log Delegated(operator=operator, holder=holder, assets=amount, shares=minted)
     return minted
 
