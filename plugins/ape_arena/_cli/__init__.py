@@ -8,7 +8,9 @@ command bodies.
 
 import click
 
+from ape_arena._cli.gov import gov
 from ape_arena._cli.info import info
+from ape_arena._cli.params import params
 
 
 @click.group(short_help="AIArena: decentralized AI training tasks on an EVM chain")
@@ -21,3 +23,5 @@ def cli():
 
 
 cli.add_command(info)
+cli.add_command(params)
+cli.add_command(gov)

@@ -1,0 +1,240 @@
+"""`ape arena gov`: proposals, votes, the timelock and execution."""
+
+import time
+
+import click
+from ape.cli import account_option, ape_cli_context
+
+from ape_arena._cli._common import ArenaCommand
+
+STATES = {
+    0: "unknown",
+    1: "active",
+    2: "defeated",
+    3: "succeeded",
+    4: "queued",
+    5: "expired",
+    6: "executed",
+    7: "canceled",
+}
+SUPPORT = {"against": 0, "for": 1, "abstain": 2}
+
+
+@click.group(short_help="Governance: propose, vote, queue, execute, show, list")
+def gov():
+    """Stake-weighted governance. Anyone with enough staked tokens proposes
+    changes (parameters, tasks verified for emission, treasury payments, the
+    guardian); stakers vote with the stake they had when the proposal was
+    made; a passed proposal is queued, waits out the timelock, then anyone
+    executes it."""
+
+
+def _protocol(cli_ctx, provider):
+    from ape_arena.chain.protocol import deployments_folder, load_protocol
+
+    project = cli_ctx.local_project
+    return load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
+
+
+@gov.command(cls=ArenaCommand, short_help="Propose changes to the protocol")
+@ape_cli_context()
+@account_option()
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="CONTRACT.NAME=VALUE",
+    help="Set a parameter (see `ape arena params`), e.g. tasks.q_wad=0.9.",
+)
+@click.option("--verify-task", multiple=True, type=int, help="Let a task receive emission.")
+@click.option("--unverify-task", multiple=True, type=int, help="Stop a task's emission.")
+@click.option(
+    "--pay",
+    nargs=2,
+    multiple=True,
+    metavar="ADDRESS AMOUNT",
+    help="Pay AMOUNT ARENA from the treasury to ADDRESS.",
+)
+@click.option("--grant-guardian", multiple=True, metavar="ADDRESS", help="Make ADDRESS a guardian.")
+@click.option("--revoke-guardian", multiple=True, metavar="ADDRESS", help="Remove a guardian.")
+@click.option("-d", "--description", required=True, help="What the proposal does and why.")
+def propose(
+    cli_ctx,
+    provider,
+    account,
+    sets,
+    verify_task,
+    unverify_task,
+    pay,
+    grant_guardian,
+    revoke_guardian,
+    description,
+):
+    """Propose one or more actions; voting opens at once."""
+    from ape_arena._cli._render import kv
+    from ape_arena.chain.governance import build_actions
+
+    protocol = _protocol(cli_ctx, provider)
+    actions = build_actions(
+        protocol,
+        sets=sets,
+        verify=verify_task,
+        unverify=unverify_task,
+        pay=pay,
+        grant_guardian=grant_guardian,
+        revoke_guardian=revoke_guardian,
+    )
+    governor = protocol.governor
+    from ape_arena.chain.governance import check_can_propose
+
+    check_can_propose(protocol, account.address, provider)
+    receipt = governor.propose(
+        [a.target for a in actions], [a.data for a in actions], description, sender=account
+    )
+    proposal_id = governor.proposal_count()
+    proposal = governor.proposals(proposal_id)
+    kv(
+        [
+            ("proposal", proposal_id),
+            ("actions", "; ".join(a.summary for a in actions)),
+            ("snapshot block", proposal.snapshot),
+            ("voting ends", _when(proposal.vote_end)),
+            ("transaction", receipt.txn_hash),
+        ]
+    )
+
+
+@gov.command(cls=ArenaCommand, short_help="Vote for, against or abstain")
+@ape_cli_context()
+@account_option()
+@click.argument("proposal_id", type=int)
+@click.argument("support", type=click.Choice(list(SUPPORT), case_sensitive=False))
+def vote(cli_ctx, provider, account, proposal_id, support):
+    """Vote on an open proposal with your voting power at its snapshot."""
+    from ape_arena.chain.governance import check_vote
+
+    protocol = _protocol(cli_ctx, provider)
+    weight = check_vote(protocol, proposal_id, account.address)
+    protocol.governor.vote(proposal_id, SUPPORT[support.lower()], sender=account)
+    from ape_arena._cli._render import arena
+
+    click.echo(f"Voted {support.lower()} on proposal {proposal_id} with {arena(weight)} ARENA.")
+
+
+@gov.command(cls=ArenaCommand, short_help="Start the timelock of a passed proposal")
+@ape_cli_context()
+@account_option()
+@click.argument("proposal_id", type=int)
+def queue(cli_ctx, provider, account, proposal_id):
+    """Queue a proposal that passed; it can run once the timelock is over."""
+    from ape_arena.chain.governance import expect_state
+
+    protocol = _protocol(cli_ctx, provider)
+    expect_state(protocol, proposal_id, 3, "queue")
+    protocol.governor.queue(proposal_id, sender=account)
+    eta = protocol.governor.proposals(proposal_id).eta
+    click.echo(f"Proposal {proposal_id} queued; it can be executed from {_when(eta)}.")
+
+
+@gov.command(cls=ArenaCommand, short_help="Run a queued proposal after its timelock")
+@ape_cli_context()
+@account_option()
+@click.argument("proposal_id", type=int)
+def execute(cli_ctx, provider, account, proposal_id):
+    """Execute a queued proposal whose timelock is over (anyone may)."""
+    from ape_arena.chain.governance import expect_state, proposal_actions
+
+    protocol = _protocol(cli_ctx, provider)
+    expect_state(protocol, proposal_id, 4, "execute")
+    eta = protocol.governor.proposals(proposal_id).eta
+    now = provider.get_block("latest").timestamp
+    if now < eta:
+        raise click.ClickException(
+            f"Proposal {proposal_id}'s timelock runs until {_when(eta)}; execute it after that."
+        )
+    targets, datas, _ = proposal_actions(protocol, proposal_id)
+    protocol.governor.execute(proposal_id, targets, datas, sender=account)
+    click.echo(f"Proposal {proposal_id} executed.")
+
+
+@gov.command(cls=ArenaCommand, short_help="Show one proposal: state, votes, actions")
+@ape_cli_context()
+@click.argument("proposal_id", type=int)
+def show(cli_ctx, provider, proposal_id):
+    """Everything about one proposal."""
+    from ape_arena._cli._render import arena, kv, table
+    from ape_arena.chain.governance import describe_action, expect_exists, proposal_actions
+
+    protocol = _protocol(cli_ctx, provider)
+    expect_exists(protocol, proposal_id)
+    governor = protocol.governor
+    p = governor.proposals(proposal_id)
+    targets, datas, description = proposal_actions(protocol, proposal_id)
+    kv(
+        [
+            ("proposal", proposal_id),
+            ("state", STATES[governor.state(proposal_id)]),
+            ("proposer", p.proposer),
+            ("description", description),
+            ("snapshot block", p.snapshot),
+            ("voting ends", _when(p.vote_end)),
+            ("executable from", _when(p.eta) if p.eta else "-"),
+            ("for", arena(p.for_votes)),
+            ("against", arena(p.against_votes)),
+            ("abstain", arena(p.abstain_votes)),
+            ("quorum (for + abstain)", arena(p.quorum)),
+        ]
+    )
+    rows = [
+        (i + 1, describe_action(protocol, t, d))
+        for i, (t, d) in enumerate(zip(targets, datas, strict=True))
+    ]
+    table("Actions", ["#", "call"], rows)
+
+
+@gov.command(name="list", cls=ArenaCommand, short_help="List every proposal")
+@ape_cli_context()
+def list_(cli_ctx, provider):
+    """Every proposal with its state and tally."""
+    from ape_arena._cli._render import arena, table
+    from ape_arena.chain.governance import descriptions
+
+    protocol = _protocol(cli_ctx, provider)
+    governor = protocol.governor
+    count = governor.proposal_count()
+    if count == 0:
+        click.echo("No proposals yet; make one with `ape arena gov propose`.")
+        return
+    texts = descriptions(protocol)
+    rows = []
+    for pid in range(1, count + 1):
+        p = governor.proposals(pid)
+        first = texts.get(pid, "").splitlines()[0] if texts.get(pid) else ""
+        rows.append(
+            (
+                pid,
+                STATES[governor.state(pid)],
+                arena(p.for_votes),
+                arena(p.against_votes),
+                arena(p.abstain_votes),
+                arena(p.quorum),
+                first[:60],
+            )
+        )
+    table(
+        "Proposals",
+        [
+            "id",
+            "state",
+            "for votes",
+            "against votes",
+            "abstain votes",
+            "quorum votes",
+            "description",
+        ],
+        rows,
+    )
+
+
+def _when(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(timestamp)))

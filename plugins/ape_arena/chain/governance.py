@@ -1,0 +1,223 @@
+"""Governance on the connected chain: proposal actions, checks that turn a
+doomed transaction into a sentence, and reading proposals back from events."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ape_arena.chain import params as registry
+from ape_arena.exceptions import ArenaError
+
+WAD = 10**18
+STATE_NAMES = {
+    0: "unknown",
+    1: "active",
+    2: "defeated",
+    3: "succeeded",
+    4: "queued",
+    5: "expired",
+    6: "executed",
+    7: "canceled",
+}
+
+
+class GovernanceError(ArenaError):
+    """A governance action that cannot succeed as asked."""
+
+
+@dataclass(frozen=True)
+class ProposalAction:
+    target: str
+    data: bytes
+    summary: str
+
+
+def build_actions(
+    protocol, sets=(), verify=(), unverify=(), pay=(), grant_guardian=(), revoke_guardian=()
+) -> list[ProposalAction]:
+    """The calls a proposal makes, from the `gov propose` options."""
+    actions: list[ProposalAction] = []
+    for item in sets:
+        if "=" not in item:
+            raise GovernanceError(
+                f"--set takes CONTRACT.NAME=VALUE (e.g. tasks.q_wad=0.9), not {item!r}."
+            )
+        key, text = item.split("=", 1)
+        param = registry.find(key.strip())
+        value = registry.parse_value(param, text)
+        contract = protocol.by_key(param.contract)
+        data = getattr(contract, param.setter).encode_input(value)
+        actions.append(
+            ProposalAction(
+                str(contract.address),
+                bytes(data),
+                f"{param.key} = {registry.format_value(param, value)}",
+            )
+        )
+    for task_id in verify:
+        data = protocol.emission.verify_task.encode_input(task_id)
+        actions.append(
+            ProposalAction(
+                str(protocol.emission.address), bytes(data), f"verify task {task_id} for emission"
+            )
+        )
+    for task_id in unverify:
+        data = protocol.emission.unverify_task.encode_input(task_id)
+        actions.append(
+            ProposalAction(
+                str(protocol.emission.address), bytes(data), f"stop emission to task {task_id}"
+            )
+        )
+    for address, amount in pay:
+        wei = _arena_amount(amount)
+        data = protocol.token.transfer.encode_input(address, wei)
+        actions.append(
+            ProposalAction(
+                str(protocol.token.address),
+                bytes(data),
+                f"pay {amount} ARENA from the treasury to {address}",
+            )
+        )
+    role = protocol.staking.GUARDIAN_ROLE()
+    for address in grant_guardian:
+        data = protocol.staking.grantRole.encode_input(role, address)
+        actions.append(
+            ProposalAction(str(protocol.staking.address), bytes(data), f"make {address} a guardian")
+        )
+    for address in revoke_guardian:
+        data = protocol.staking.revokeRole.encode_input(role, address)
+        actions.append(
+            ProposalAction(str(protocol.staking.address), bytes(data), f"remove guardian {address}")
+        )
+    if not actions:
+        raise GovernanceError(
+            "A proposal needs at least one action; add --set, --verify-task, --unverify-task, "
+            "--pay, --grant-guardian or --revoke-guardian."
+        )
+    if len(actions) > protocol.governor.MAX_ACTIONS():
+        raise GovernanceError(
+            f"A proposal holds at most {protocol.governor.MAX_ACTIONS()} actions; split it in two."
+        )
+    return actions
+
+
+def _arena_amount(text: str) -> int:
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        raise GovernanceError(
+            f"Cannot read {text!r} as an amount of ARENA; give e.g. 1000 or 2.5."
+        ) from None
+    if value <= 0:
+        raise GovernanceError(f"The amount to pay must be positive, not {text}.")
+    return int(value * WAD)
+
+
+def check_can_propose(protocol, proposer: str, provider) -> None:
+    block = provider.get_block("latest").number
+    power = protocol.staking.votes_at(proposer, block - 1) if block > 0 else 0
+    threshold = protocol.governor.proposal_threshold()
+    if power == 0 or power < threshold:
+        raise GovernanceError(
+            f"{proposer} has {Decimal(power) / WAD:f} ARENA of voting power but proposing needs "
+            f"{Decimal(max(threshold, 1)) / WAD:f}; stake more (`ape arena stake`) and try again "
+            "in a later block."
+        )
+
+
+def expect_exists(protocol, proposal_id: int) -> int:
+    state = protocol.governor.state(proposal_id)
+    if state == 0:
+        count = protocol.governor.proposal_count()
+        raise GovernanceError(
+            f"There is no proposal {proposal_id} (proposals run from 1 to {count}); "
+            "see `ape arena gov list`."
+        )
+    return state
+
+
+def expect_state(protocol, proposal_id: int, wanted: int, verb: str) -> None:
+    state = expect_exists(protocol, proposal_id)
+    if state != wanted:
+        hint = {
+            1: "wait until voting ends",
+            2: "it did not pass (majority or quorum missing)",
+            3: "queue it first with `ape arena gov queue`",
+            4: "it is already queued; execute it after the timelock",
+            5: "its execution window has passed; propose it again",
+            6: "it has already run",
+            7: "its proposer canceled it",
+        }[state]
+        raise GovernanceError(
+            f"Cannot {verb} proposal {proposal_id}: it is {STATE_NAMES[state]}; {hint}."
+        )
+
+
+def check_vote(protocol, proposal_id: int, voter: str) -> int:
+    expect_exists(protocol, proposal_id)
+    state = protocol.governor.state(proposal_id)
+    if state != 1:
+        raise GovernanceError(
+            f"Voting on proposal {proposal_id} is closed (it is {STATE_NAMES[state]})."
+        )
+    if protocol.governor.receipts(proposal_id, voter) != 0:
+        raise GovernanceError(f"{voter} has already voted on proposal {proposal_id}.")
+    snapshot = protocol.governor.proposals(proposal_id).snapshot
+    weight = protocol.staking.votes_at(voter, snapshot)
+    if weight == 0:
+        raise GovernanceError(
+            f"{voter} had no staked tokens at proposal {proposal_id}'s snapshot (block "
+            f"{snapshot}), so it has no vote on it; stake to vote on later proposals."
+        )
+    return weight
+
+
+def _created_logs(protocol, proposal_id: int | None = None):
+    topics = {"proposal_id": proposal_id} if proposal_id is not None else None
+    from ape.types import LogFilter
+
+    governor = protocol.governor
+    provider = governor.provider
+    log_filter = LogFilter.from_event(
+        event=governor.ProposalCreated,
+        search_topics=topics,
+        addresses=[governor.address],
+        start_block=protocol.start_block,
+        stop_block=provider.get_block("latest").number,
+    )
+    return provider.get_contract_logs(log_filter)
+
+
+def proposal_actions(protocol, proposal_id: int) -> tuple[list[str], list[bytes], str]:
+    """(targets, calldatas, description) from the ProposalCreated event."""
+    for log in _created_logs(protocol, proposal_id):
+        targets = [str(t) for t in log.targets]
+        datas = [bytes(d) for d in log.calldatas]
+        return targets, datas, log.description
+    raise GovernanceError(
+        f"Cannot find the event of proposal {proposal_id} on this chain; check the network."
+    )
+
+
+def descriptions(protocol) -> dict[int, str]:
+    return {int(log.proposal_id): log.description for log in _created_logs(protocol)}
+
+
+def describe_action(protocol, target: str, data: bytes) -> str:
+    """A call in words: `tasks.set_q_wad(q_wad=900000000000000000)`."""
+    names = {
+        str(protocol.token.address).lower(): ("token", protocol.token),
+        str(protocol.staking.address).lower(): ("staking", protocol.staking),
+        str(protocol.tasks.address).lower(): ("tasks", protocol.tasks),
+        str(protocol.emission.address).lower(): ("emission", protocol.emission),
+        str(protocol.governor.address).lower(): ("governor", protocol.governor),
+    }
+    name, contract = names.get(str(target).lower(), (str(target), None))
+    if contract is None:
+        return f"{target}: 0x{bytes(data).hex()}"
+    try:
+        selector, args = contract.decode_input(data)
+    except Exception:  # not one of the contract's functions
+        return f"{name}: 0x{bytes(data).hex()}"
+    method = str(selector).split("(")[0]
+    shown = ", ".join(f"{k}={v}" for k, v in args.items())
+    return f"{name}.{method}({shown})"

@@ -1,0 +1,223 @@
+"""Every DAO-governed parameter of the protocol: where it lives, its setter,
+its bounds and its unit.
+
+The bounds mirror the constants each contract checks on-chain;
+tests/node/test_params_registry.py proves that every bound here is the one the
+contract enforces (the bound itself is accepted, one past it reverts). The
+table is what `ape arena params` prints and what `ape arena gov propose --set`
+turns into calldata.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ape_arena.exceptions import ArenaError
+
+WAD = 10**18
+DAY = 86_400
+SUPPLY_CAP = 10**27
+
+
+class ParameterError(ArenaError):
+    """A parameter name or value a proposal cannot use."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    contract: str  # key in the protocol: token, staking, tasks, emission, governor
+    name: str  # the public getter
+    low: int | None  # None for an address
+    high: int | None
+    unit: str  # seconds, bps, wad, wei, address
+    summary: str
+
+    @property
+    def setter(self) -> str:
+        return f"set_{self.name}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.contract}.{self.name}"
+
+    @property
+    def signature(self) -> str:
+        arg = "address" if self.unit == "address" else "uint256"
+        return f"{self.setter}({arg})"
+
+    def bounds_text(self) -> str:
+        if self.unit == "address":
+            return "any non-zero address"
+        return f"{format_value(self, self.low)} .. {format_value(self, self.high)}"
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "staking",
+        "unbonding_delay",
+        3_600,
+        60 * DAY,
+        "seconds",
+        "wait between a withdrawal request and the withdrawal",
+    ),
+    Parameter(
+        "staking",
+        "commission_notice",
+        0,
+        30 * DAY,
+        "seconds",
+        "notice before a commission raise applies",
+    ),
+    Parameter(
+        "staking", "max_commission_bps", 0, 5_000, "bps", "highest commission an operator may set"
+    ),
+    Parameter(
+        "staking", "max_slash_bps", 0, 10_000, "bps", "highest slash of a released allocation"
+    ),
+    Parameter(
+        "staking",
+        "delegation_weight_bps",
+        0,
+        10_000,
+        "bps",
+        "weight of delegated stake in the effective stake (epsilon)",
+    ),
+    Parameter("staking", "treasury", None, None, "address", "receiver of slashed stake"),
+    Parameter(
+        "tasks",
+        "gamma_wad",
+        0,
+        WAD // 2,
+        "wad",
+        "share of a task's reward guaranteed to each side (gamma)",
+    ),
+    Parameter("tasks", "q_wad", 0, WAD, "wad", "per-rank decay of trainer rewards (q)"),
+    Parameter("tasks", "protocol_fee_bps", 0, 2_000, "bps", "fee on task rewards"),
+    Parameter("tasks", "plagiarism_slash_bps", 0, 10_000, "bps", "slash of a plagiarist's stake"),
+    Parameter(
+        "tasks",
+        "nonreveal_slash_bps",
+        0,
+        10_000,
+        "bps",
+        "slash of a validator that does not reveal its scores",
+    ),
+    Parameter(
+        "tasks", "min_creator_bond", 0, SUPPLY_CAP, "wei", "smallest bond a task creator posts"
+    ),
+    Parameter("tasks", "treasury", None, None, "address", "receiver of protocol fees"),
+    Parameter(
+        "emission",
+        "daily_emission",
+        0,
+        1_000_000 * WAD,
+        "wei",
+        "tokens released per day (cut yearly by decay_bps)",
+    ),
+    Parameter("emission", "decay_bps", 0, 9_000, "bps", "yearly cut of the daily emission"),
+    Parameter(
+        "emission", "treasury", None, None, "address", "receiver of emission no task can take"
+    ),
+    Parameter(
+        "governor",
+        "voting_period",
+        60,
+        30 * DAY,
+        "seconds",
+        "how long a proposal is open for votes",
+    ),
+    Parameter(
+        "governor",
+        "timelock_delay",
+        60,
+        30 * DAY,
+        "seconds",
+        "wait between queueing a passed proposal and executing it",
+    ),
+    Parameter(
+        "governor",
+        "quorum_bps",
+        100,
+        5_000,
+        "bps",
+        "share of all voting power that must vote for or abstain",
+    ),
+    Parameter(
+        "governor", "proposal_threshold", 0, SUPPLY_CAP, "wei", "voting power needed to propose"
+    ),
+)
+
+BY_KEY = {p.key: p for p in PARAMETERS}
+
+
+def find(key: str) -> Parameter:
+    """The parameter named `contract.name` (e.g. `tasks.q_wad`)."""
+    if key in BY_KEY:
+        return BY_KEY[key]
+    matches = [p for p in PARAMETERS if p.name == key]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(BY_KEY)
+    raise ParameterError(f"Unknown parameter {key!r}; use one of: {known}.")
+
+
+def parse_value(param: Parameter, text: str) -> int | str:
+    """Turn a user's value into the integer (or address) the setter takes.
+
+    Integers are taken as they are; `wad` parameters also accept a decimal
+    (0.85 -> 0.85e18) and `wei` amounts a number of ARENA with the suffix
+    `ARENA` (`1000ARENA`); durations accept the suffixes s, m, h, d.
+    """
+    raw = text.strip().replace("_", "")
+    if param.unit == "address":
+        if not (raw.startswith("0x") and len(raw) == 42):
+            raise ParameterError(
+                f"{param.key} takes an address (0x followed by 40 hex digits), not {text!r}."
+            )
+        return raw
+    try:
+        value = _to_int(param, raw)
+    except (InvalidOperation, ValueError):
+        raise ParameterError(
+            f"Cannot read {text!r} as a value of {param.key} ({param.unit}); "
+            "give an integer, e.g. 3600 or 7d for durations, 0.9 for wad values."
+        ) from None
+    if value < param.low or value > param.high:
+        raise ParameterError(
+            f"{param.key} must be within {param.bounds_text()}, not {text}; "
+            "pick a value inside the bounds."
+        )
+    return value
+
+
+def _to_int(param: Parameter, raw: str) -> int:
+    if param.unit == "seconds" and raw[-1:] in "smhd" and raw[:-1]:
+        factor = {"s": 1, "m": 60, "h": 3_600, "d": DAY}[raw[-1]]
+        return int(Decimal(raw[:-1]) * factor)
+    if param.unit == "wei" and raw.upper().endswith("ARENA"):
+        return int(Decimal(raw[:-5]) * WAD)
+    if param.unit == "wad" and "." in raw:
+        return int(Decimal(raw) * WAD)
+    return int(raw)
+
+
+def format_value(param: Parameter, value) -> str:
+    """A value in the parameter's unit, readable."""
+    if param.unit == "address":
+        return str(value)
+    value = int(value)
+    if param.unit == "wad":
+        return f"{Decimal(value) / WAD:f}"
+    if param.unit == "bps":
+        return f"{value} bps ({Decimal(value) / 100:f}%)"
+    if param.unit == "seconds":
+        return _duration(value)
+    if param.unit == "wei":
+        return f"{Decimal(value) / WAD:,f} ARENA"
+    return str(value)
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", DAY), ("h", 3_600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
