@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -93,6 +94,10 @@ TARGETS: dict[str, int] = {
             "cancelled",
         )
     },
+    # Governance: the issue's reference for a vote (OpenZeppelin Governor's
+    # castVote is commonly 50-90k gas).
+    "Governor.vote": 70_000,
+    "Governor.vote.first": 70_000,
     # The heaviest transaction of a whole task must fit in one transaction.
     **{f"TaskManager.task.{t}x{v}.heaviest_tx": TX_GAS_CAP - 1 for t, v in TASK_SIZES},
 }
@@ -750,7 +755,78 @@ def task_manager(bench: Bench) -> Figures:
 
 
 # Run in this order, each on its own fresh anvil.
-SCENARIOS: list[Scenario] = [arena_token, staking, task_manager]
+def governance(bench: Bench) -> Figures:
+    """Governance and emission on the protocol as deploy wires it: a proposal
+    with one parameter change through propose, vote, queue and execute; then
+    emission checkpoints a day after tasks were verified, with 1 and with 8
+    verified tasks (each task has one trainer and one validator joined)."""
+    from ape_arena.chain.deploy import DeployParams, deploy_protocol
+
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"aiarena-bench-{os.getpid()}"
+    deployed = deploy_protocol(
+        project,
+        networks.provider,
+        bench.deployer,
+        folder,
+        DeployParams.for_local_chain(),
+        log=lambda _line: None,
+    ).contracts
+    shutil.rmtree(folder, ignore_errors=True)  # only the record; the chain is thrown away
+    token, staking, tasks = deployed["ArenaToken"], deployed["Staking"], deployed["TaskManager"]
+    emission, governor = deployed["Emission"], deployed["Governor"]
+    voters = [bench.account() for _ in range(3)]
+    for voter in voters:
+        token.transfer(voter, 200_000 * WAD, sender=bench.deployer)
+        token.approve(staking, MAX_UINT256, sender=voter)
+        token.approve(tasks, MAX_UINT256, sender=voter)
+        staking.open_pool(1_000, 50_000 * WAD, sender=voter)
+    chain.mine()
+    figures: Figures = {}
+
+    def passed(actions: list[tuple[object, bytes]], label: str | None = None) -> None:
+        targets = [str(c.address) for c, _ in actions]
+        datas = [d for _, d in actions]
+        receipt = governor.propose(targets, datas, "benchmark", sender=voters[0])
+        pid = governor.proposal_count()
+        first = governor.vote(pid, 1, sender=voters[0])
+        second = governor.vote(pid, 1, sender=voters[1])
+        chain.mine(timestamp=governor.proposals(pid).vote_end)
+        queued = governor.queue(pid, sender=voters[2])
+        chain.mine(timestamp=governor.proposals(pid).eta)
+        executed = governor.execute(pid, targets, datas, sender=voters[2])
+        if label is None:
+            figures["Governor.propose"] = gas(receipt)
+            figures["Governor.vote.first"] = gas(first)
+            figures["Governor.vote"] = gas(second)
+            figures["Governor.queue"] = gas(queued)
+            figures["Governor.execute.set_parameter"] = gas(executed)
+        else:
+            figures[f"Governor.execute.{label}"] = gas(executed)
+
+    passed([(tasks, tasks.set_q_wad.encode_input(9 * 10**17))])
+
+    def running_task(index: int) -> int:
+        tasks.create_task(
+            _task_params(f"bench task {index}", 8, 4, submit=30 * DAY), sender=voters[2]
+        )
+        task_id = tasks.task_count()
+        tasks.join(task_id, 1, 1_000 * WAD, sender=voters[0])
+        tasks.join(task_id, 2, 1_000 * WAD, sender=voters[1])
+        return task_id
+
+    first_task = running_task(0)
+    passed([(emission, emission.verify_task.encode_input(first_task))], "verify_task")
+    chain.mine(timestamp=chain.pending_timestamp + DAY)
+    figures["Emission.checkpoint.1_task"] = gas(emission.checkpoint(sender=voters[2]))
+    more = [running_task(i) for i in range(1, 8)]
+    passed([(emission, emission.verify_task.encode_input(t)) for t in more], "verify_7_tasks")
+    chain.mine(timestamp=chain.pending_timestamp + DAY)
+    figures["Emission.checkpoint.8_tasks"] = gas(emission.checkpoint(sender=voters[2]))
+    figures["Staking.pause"] = gas(staking.pause(sender=bench.deployer))
+    return figures
+
+
+SCENARIOS: list[Scenario] = [arena_token, staking, task_manager, governance]
 
 
 # ---------------------------------------------------------------------------
