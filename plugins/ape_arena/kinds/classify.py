@@ -1,0 +1,373 @@
+"""`classify`: classification of feature vectors, scored by mean cross-entropy.
+
+Kind parameters (the task spec's `kind_params`):
+    max_params       most parameters a submitted model may have (default 1,000,000)
+    in_dim           features per example (16)
+    n_classes        number of classes; labels are 0 .. n_classes - 1 (4)
+    eval_batch_size  examples per scoring batch, fixed so validators agree (256)
+    tolerance_bps    agreement tolerance of validators' scores, in bps (50)
+
+Metric: the mean cross-entropy (nats) over the eval examples, in file order;
+accuracy is reported alongside. Models: `arch: mlp` with the task's in_dim
+and n_classes.
+
+Data: arrays X (examples x in_dim, numeric) and y (integer labels), read from
+.npz (arrays "X" and "y"), .jsonl ("features" list and "label" per line), or
+.csv / .parquet (a "label" column; every other column a feature, in order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ape_arena.kinds.base import (
+    DataError,
+    ScoreResult,
+    TaskKind,
+    TrainParamsError,
+    params_error,
+    spec_error,
+)
+from ape_arena.kinds.common import read_optim_params, read_task_limits, run_identity, train_config
+from ape_arena.kinds.data import (
+    CSV,
+    JSONL,
+    MAX_DATA_BYTES,
+    NPZ,
+    PARQUET,
+    data_files,
+    iter_jsonl,
+    read_npz,
+    read_table,
+    write_npz,
+)
+from ape_arena.ml.evaluate import evaluate
+from ape_arena.ml.fields import ConfigError, check_keys, get_float, get_int, get_int_list
+from ape_arena.ml.mlp import MAX_CLASSES, MAX_DIM, MAX_HIDDEN_LAYERS, MLPConfig
+from ape_arena.ml.models import (
+    InvalidModelError,
+    check_num_params,
+    load_weights,
+    read_config,
+    save_model_dir,
+)
+from ape_arena.ml.train import StepLog, TrainResult, dist_info, train
+
+SUFFIXES = (NPZ, JSONL, CSV, PARQUET)
+DEFAULT_DEMO_EXAMPLES = 4_000
+EVAL_FRACTION = 5  # one fifth of the demo examples is held out
+MAX_EVAL_BYTES = 512 * 1024**2
+# The demo's mixture: components per class, spread of the component means,
+# and the (unit) noise around each mean.
+_COMPONENTS = 2
+_MEAN_SPREAD = 0.5
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+PARAM_DEFAULTS: dict[str, Any] = {
+    "max_params": 1_000_000,
+    "in_dim": 16,
+    "n_classes": 4,
+    "eval_batch_size": 256,
+    "tolerance_bps": 50,
+}
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "hidden": [64, 64],
+    "dropout": 0.0,
+    "steps": 300,
+    "lr": 3e-3,
+    "min_lr_ratio": 0.1,
+    "warmup_steps": 10,
+    "weight_decay": 0.01,
+    "grad_clip": 1.0,
+    "batch_size": 64,
+    "seed": 0,
+    "checkpoint_every": 100,
+    "log_every": 10,
+    "compile": False,
+}
+
+
+class ClassifyKind(TaskKind):
+    """Classification of feature vectors (metric: mean cross-entropy in nats, lower is better)."""
+
+    name = "classify"
+    metric_name = "cross_entropy"
+
+    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
+        try:
+            check_keys(params, PARAM_DEFAULTS, "classify kind_params")
+            shape = {
+                "in_dim": get_int(params, "in_dim", PARAM_DEFAULTS["in_dim"], 1, MAX_DIM),
+                "n_classes": get_int(
+                    params, "n_classes", PARAM_DEFAULTS["n_classes"], 2, MAX_CLASSES
+                ),
+            }
+        except ConfigError as error:
+            raise spec_error(error) from None
+        return {**read_task_limits(params, PARAM_DEFAULTS), **shape}
+
+    def validate_train_params(
+        self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Check a trainer's model shape and optimisation choices (keys of TRAIN_DEFAULTS)."""
+        task = self.validate_params(kind_params if kind_params is not None else {})
+        try:
+            check_keys(params, TRAIN_DEFAULTS, "classify training parameters")
+            shape = {
+                "hidden": list(
+                    get_int_list(
+                        params, "hidden", TRAIN_DEFAULTS["hidden"], 1, MAX_DIM, MAX_HIDDEN_LAYERS
+                    )
+                ),
+                "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
+            }
+        except ConfigError as error:
+            raise params_error(error) from None
+        choices = {**shape, **read_optim_params(params, TRAIN_DEFAULTS)}
+        if kind_params is not None:
+            try:
+                check_num_params(_model_config(choices, task), task["max_params"])
+            except InvalidModelError as error:
+                raise TrainParamsError(f"training parameters: {error}") from None
+        return choices
+
+    def build_demo_data(
+        self,
+        out_dir: Path,
+        seed: int = 0,
+        size: int | None = None,
+        kind_params: Mapping[str, Any] | None = None,
+    ) -> Path:
+        """A seeded Gaussian mixture: `size` examples, a fifth of them held out.
+
+        Each class is a mixture of two unit Gaussians whose means are drawn
+        around the origin, so the classes overlap and the best loss is above 0.
+        Writes train/data.npz and eval/data.npz (arrays X float32, y int64).
+        """
+        task = self.validate_params(kind_params if kind_params is not None else {})
+        total = DEFAULT_DEMO_EXAMPLES if size is None else size
+        if total < 2 * EVAL_FRACTION:
+            raise DataError(f"the demo set needs at least {2 * EVAL_FRACTION} examples")
+        features, labels = gaussian_mixture(total, task["in_dim"], task["n_classes"], seed)
+        held_out = total // EVAL_FRACTION
+        out_dir = Path(out_dir)
+        write_npz(out_dir / "eval" / "data.npz", {"X": features[:held_out], "y": labels[:held_out]})
+        write_npz(
+            out_dir / "train" / "data.npz", {"X": features[held_out:], "y": labels[held_out:]}
+        )
+        return out_dir
+
+    def load_user_data(self, path: Path, max_bytes: int = MAX_DATA_BYTES) -> Arrays:
+        """Features X (float32, examples x dims) and labels y (int64) from the files at `path`."""
+        parts = [_read_file(file) for file in data_files(path, SUFFIXES, max_bytes)]
+        dims = {x.shape[1] for x, _ in parts}
+        if len(dims) > 1:
+            raise DataError(f"{path}: files disagree on the number of features ({sorted(dims)})")
+        features = np.concatenate([x for x, _ in parts])
+        labels = np.concatenate([y for _, y in parts])
+        if not features.shape[0]:
+            raise DataError(f"{path} holds no examples")
+        return features, labels
+
+    def train(
+        self,
+        data_dir: Path,
+        out_dir: Path,
+        params: Mapping[str, Any],
+        device: str = "auto",
+        checkpoint_dir: Path | None = None,
+        *,
+        kind_params: Mapping[str, Any] | None = None,
+        on_log: Callable[[StepLog], None] | None = None,
+    ) -> TrainResult:
+        """Train an MLP on the examples in `data_dir`; save it to `out_dir`.
+
+        Without `kind_params`, in_dim comes from the data and n_classes from the
+        largest label.
+        """
+        choices = self.validate_train_params(params, kind_params)
+        features, labels = self.load_user_data(data_dir)
+        if kind_params is not None:
+            task = self.validate_params(kind_params)
+        else:
+            task = {"in_dim": features.shape[1], "n_classes": max(2, int(labels.max()) + 1)}
+        _check_arrays(features, labels, task, data_dir)
+        config = _model_config(choices, task)
+        torch.manual_seed(choices["seed"])
+        model = config.build()
+        data = features.tobytes() + labels.tobytes()
+        result = train(
+            model,
+            epoch_batches(features, labels, choices["batch_size"], choices["seed"]),
+            train_config(choices),
+            device,
+            checkpoint_dir,
+            run_info=run_identity(self.name, config.to_dict(), choices, data),
+            on_log=on_log,
+        )
+        if dist_info().is_main:
+            save_model_dir(model, config, out_dir)
+        return result
+
+    def score(
+        self,
+        model_dir: Path,
+        eval_dir: Path,
+        kind_params: Mapping[str, Any],
+        device: str = "auto",
+        *,
+        precision: str = "auto",
+        compile: bool = False,
+    ) -> ScoreResult:
+        """Mean cross-entropy of the model in `model_dir` on the examples in `eval_dir`."""
+        task = self.validate_params(kind_params)
+        features, labels = self.load_user_data(eval_dir, MAX_EVAL_BYTES)
+        _check_arrays(features, labels, task, eval_dir)
+        try:
+            config = read_config(model_dir, archs=[MLPConfig.ARCH])
+            _check_fits(config, task)
+            model = load_weights(model_dir, config)
+        except InvalidModelError as error:
+            return ScoreResult.invalid(str(error))
+        size = task["eval_batch_size"]
+        batches = (
+            (torch.from_numpy(features[i : i + size]), torch.from_numpy(labels[i : i + size]))
+            for i in range(0, features.shape[0], size)
+        )
+        totals = evaluate(model, batches, device, precision, compile)
+        return ScoreResult.ok(
+            totals.mean_loss,
+            examples=totals.count,
+            accuracy=totals.accuracy,
+            params=config.num_params(),
+        )
+
+
+def _model_config(choices: Mapping[str, Any], task: Mapping[str, Any]) -> MLPConfig:
+    return MLPConfig(
+        in_dim=task["in_dim"],
+        n_classes=task["n_classes"],
+        hidden=tuple(choices["hidden"]),
+        dropout=choices["dropout"],
+    )
+
+
+def _check_fits(config: Any, task: Mapping[str, Any]) -> None:
+    if not isinstance(config, MLPConfig):
+        raise InvalidModelError(f"the classify kind needs an mlp model, not {config.ARCH}")
+    check_num_params(config, task["max_params"])
+    if (config.in_dim, config.n_classes) != (task["in_dim"], task["n_classes"]):
+        raise InvalidModelError(
+            f"model maps {config.in_dim} features to {config.n_classes} classes; "
+            f"the task has {task['in_dim']} features and {task['n_classes']} classes"
+        )
+
+
+def _check_arrays(
+    features: np.ndarray, labels: np.ndarray, task: Mapping[str, Any], where: Path
+) -> None:
+    if features.shape[1] != task["in_dim"]:
+        raise DataError(
+            f"{where}: examples have {features.shape[1]} features, the task {task['in_dim']}"
+        )
+    if labels.min() < 0 or labels.max() >= task["n_classes"]:
+        raise DataError(
+            f"{where}: labels must lie in 0..{task['n_classes'] - 1}, "
+            f"found {int(labels.min())}..{int(labels.max())}"
+        )
+
+
+def _read_file(file: Path) -> Arrays:
+    suffix = file.suffix.lower()
+    if suffix == NPZ:
+        arrays = read_npz(file)
+        if "X" not in arrays or "y" not in arrays:
+            raise DataError(f'{file.name} needs arrays "X" and "y", found {sorted(arrays)}')
+        features, labels = arrays["X"], arrays["y"]
+    elif suffix == JSONL:
+        rows, targets = [], []
+        for number, record in iter_jsonl(file):
+            if "features" not in record or "label" not in record:
+                raise DataError(f'{file.name} line {number}: needs "features" and "label"')
+            rows.append(record["features"])
+            targets.append(record["label"])
+        features, labels = _as_array(rows, file), _as_array(targets, file)
+    else:
+        table = read_table(file)
+        if "label" not in table.columns:
+            raise DataError(f'{file.name} needs a "label" column')
+        labels = table["label"].to_numpy()
+        rest = table.drop(columns=["label"])
+        if list(rest.columns) == ["features"]:
+            features = _as_array(rest["features"].tolist(), file)
+        else:
+            features = _as_array(rest.to_numpy(), file)
+    return _validate(features, labels, file)
+
+
+def _as_array(values: Any, file: Path) -> np.ndarray:
+    try:
+        return np.asarray(values)
+    except ValueError as error:  # ragged lists
+        raise DataError(f"{file.name}: {error}") from None
+
+
+def _validate(features: np.ndarray, labels: np.ndarray, file: Path) -> Arrays:
+    if features.ndim != 2 or not features.shape[1]:
+        raise DataError(f"{file.name}: features must form a 2-D table, got shape {features.shape}")
+    if labels.ndim != 1 or labels.shape[0] != features.shape[0]:
+        raise DataError(f"{file.name}: {labels.shape} labels for {features.shape[0]} examples")
+    if features.dtype.kind not in "biuf":
+        raise DataError(f"{file.name}: features must be numbers, not {features.dtype}")
+    if labels.dtype.kind not in "iu":
+        raise DataError(f"{file.name}: labels must be integers, not {labels.dtype}")
+    features = features.astype(np.float32)
+    if not np.isfinite(features).all():
+        raise DataError(f"{file.name}: features hold NaN or infinite values")
+    return np.ascontiguousarray(features), labels.astype(np.int64)
+
+
+def gaussian_mixture(
+    examples: int, in_dim: int, n_classes: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded mixture of Gaussians: X (float32) and balanced-in-expectation labels y."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(0.0, _MEAN_SPREAD, size=(n_classes, _COMPONENTS, in_dim))
+    labels = rng.integers(0, n_classes, size=examples)
+    components = rng.integers(0, _COMPONENTS, size=examples)
+    features = means[labels, components] + rng.normal(size=(examples, in_dim))
+    return features.astype(np.float32), labels.astype(np.int64)
+
+
+def epoch_batches(
+    features: np.ndarray, labels: np.ndarray, batch_size: int, seed: int
+) -> Callable[[int], tuple[torch.Tensor, torch.Tensor]]:
+    """A training batch function: step -> the next `batch_size` examples of a shuffled stream.
+
+    The stream runs through epoch after epoch, each a permutation seeded by
+    (seed, epoch); step s takes positions [s x B, (s + 1) x B) of it.
+    """
+    count = features.shape[0]
+
+    @lru_cache(maxsize=2)
+    def permutation(epoch: int) -> np.ndarray:
+        return np.random.default_rng([seed, epoch]).permutation(count)
+
+    def batch(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        positions = np.arange(step * batch_size, (step + 1) * batch_size)
+        epochs, offsets = np.divmod(positions, count)
+        index = np.empty(batch_size, dtype=np.int64)
+        for epoch in np.unique(epochs):
+            chosen = epochs == epoch
+            index[chosen] = permutation(int(epoch))[offsets[chosen]]
+        return torch.from_numpy(features[index]), torch.from_numpy(labels[index])
+
+    return batch

@@ -1,0 +1,369 @@
+"""`lm`: byte-level language modelling, scored in bits per byte.
+
+Kind parameters (the task spec's `kind_params`):
+    max_params       most parameters a submitted model may have (default 10,000,000)
+    block_size       the eval window in bytes; models need at least this context (256)
+    eval_batch_size  windows per scoring batch, fixed so validators agree (32)
+    tolerance_bps    agreement tolerance of validators' scores, in bps (50)
+
+Metric: bits per byte. The eval bytes b[0..n) are cut, in order, into
+non-overlapping windows of `block_size` inputs; each window predicts the byte
+after each of its inputs, so every byte but the first is predicted exactly
+once, with up to `block_size` bytes of context (the last window may be
+shorter). With the byte vocabulary tokens are bytes, hence
+
+    bits_per_byte = sum of per-byte cross-entropy (nats) / (ln 2 x (n - 1)).
+
+Models: `arch: gpt` with vocab_size 256 and block_size >= the task's.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sysconfig
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ape_arena.kinds.base import (
+    DataError,
+    ScoreResult,
+    TaskKind,
+    TrainParamsError,
+    params_error,
+    spec_error,
+)
+from ape_arena.kinds.common import (
+    read_optim_params,
+    read_task_limits,
+    run_identity,
+    train_config,
+)
+from ape_arena.kinds.data import (
+    CSV,
+    JSONL,
+    MAX_DATA_BYTES,
+    PARQUET,
+    TEXT,
+    data_files,
+    iter_jsonl,
+    read_table,
+)
+from ape_arena.ml.evaluate import evaluate
+from ape_arena.ml.fields import ConfigError, check_keys, get_bool, get_float, get_int
+from ape_arena.ml.gpt import MAX_BLOCK, GPTConfig
+from ape_arena.ml.models import (
+    InvalidModelError,
+    check_num_params,
+    load_weights,
+    read_config,
+    save_model_dir,
+)
+from ape_arena.ml.train import StepLog, TrainResult, dist_info, train
+
+VOCAB = 256
+SUFFIXES = (TEXT, JSONL, CSV, PARQUET)
+DEFAULT_DEMO_BYTES = 2_000_000
+EVAL_FRACTION = 10  # one tenth of the demo bytes is held out
+# Most eval bytes one scoring reads (eval sets are small next to training sets).
+MAX_EVAL_BYTES = 512 * 1024**2
+# Stdlib folders left out of the demo corpus: tests (odd encodings, huge data
+# literals) and third-party packages.
+_SKIP_DIRS = {"site-packages", "dist-packages", "test", "tests", "idle_test", "__pycache__"}
+
+PARAM_DEFAULTS: dict[str, Any] = {
+    "max_params": 10_000_000,
+    "block_size": 256,
+    "eval_batch_size": 32,
+    "tolerance_bps": 50,
+}
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "n_layer": 4,
+    "n_head": 4,
+    "n_embd": 128,
+    "block_size": None,  # the task's block_size
+    "bias": False,
+    "dropout": 0.0,
+    "steps": 200,
+    "lr": 1e-3,
+    "min_lr_ratio": 0.1,
+    "warmup_steps": 20,
+    "weight_decay": 0.1,
+    "grad_clip": 1.0,
+    "batch_size": 16,
+    "seed": 0,
+    "checkpoint_every": 100,
+    "log_every": 10,
+    "compile": True,
+}
+
+
+class LMKind(TaskKind):
+    """Byte-level language modelling (metric: bits per byte, lower is better)."""
+
+    name = "lm"
+    metric_name = "bits_per_byte"
+
+    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
+        try:
+            check_keys(params, PARAM_DEFAULTS, "lm kind_params")
+            block = get_int(params, "block_size", PARAM_DEFAULTS["block_size"], 1, MAX_BLOCK)
+        except ConfigError as error:
+            raise spec_error(error) from None
+        return {**read_task_limits(params, PARAM_DEFAULTS), "block_size": block}
+
+    def validate_train_params(
+        self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Check a trainer's model shape and optimisation choices (keys of TRAIN_DEFAULTS)."""
+        task = self.validate_params(kind_params if kind_params is not None else {})
+        try:
+            check_keys(params, TRAIN_DEFAULTS, "lm training parameters")
+            shape = {
+                "n_layer": get_int(params, "n_layer", TRAIN_DEFAULTS["n_layer"], 1, 1 << 10),
+                "n_head": get_int(params, "n_head", TRAIN_DEFAULTS["n_head"], 1, 1 << 10),
+                "n_embd": get_int(params, "n_embd", TRAIN_DEFAULTS["n_embd"], 1, 1 << 16),
+                "block_size": get_int(params, "block_size", task["block_size"], 1, MAX_BLOCK),
+                "bias": get_bool(params, "bias", TRAIN_DEFAULTS["bias"]),
+                "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
+            }
+            GPTConfig.from_dict({"arch": GPTConfig.ARCH, "vocab_size": VOCAB, **shape})
+        except ConfigError as error:
+            raise params_error(error) from None
+        choices = {**shape, **read_optim_params(params, TRAIN_DEFAULTS)}
+        if kind_params is not None:
+            try:
+                _check_fits(self._model_config(choices), task)
+            except InvalidModelError as error:
+                raise TrainParamsError(f"training parameters: {error}") from None
+        return choices
+
+    def build_demo_data(
+        self,
+        out_dir: Path,
+        seed: int = 0,
+        size: int | None = None,
+        kind_params: Mapping[str, Any] | None = None,
+    ) -> Path:
+        """A corpus of this Python's own standard-library sources, `size` bytes in all.
+
+        The .py files (tests and site-packages left out) are listed in sorted
+        order, shuffled with `seed`, and read in that order: the first files
+        fill eval/corpus.txt (a tenth of `size`), the next ones
+        train/corpus.txt, so no file is in both.
+        """
+        total = DEFAULT_DEMO_BYTES if size is None else size
+        if total < 2 * EVAL_FRACTION:
+            raise DataError(f"the demo corpus needs at least {2 * EVAL_FRACTION} bytes")
+        files = stdlib_sources()
+        random.Random(seed).shuffle(files)
+        eval_bytes = total // EVAL_FRACTION
+        parts = _fill(files, [eval_bytes, total - eval_bytes])
+        out_dir = Path(out_dir)
+        for split, data in zip(("eval", "train"), parts, strict=True):
+            (out_dir / split).mkdir(parents=True, exist_ok=True)
+            (out_dir / split / "corpus.txt").write_bytes(data)
+        return out_dir
+
+    def load_user_data(self, path: Path, max_bytes: int = MAX_DATA_BYTES) -> bytes:
+        """The bytes of a text corpus.
+
+        .txt files are taken byte for byte; .jsonl lines, .csv rows and
+        .parquet rows contribute the UTF-8 of their "text" field. Documents
+        and files are joined with a newline.
+        """
+        files = data_files(path, SUFFIXES, max_bytes)
+        documents: list[bytes] = []
+        for file in files:
+            suffix = file.suffix.lower()
+            if suffix == TEXT:
+                documents.append(file.read_bytes())
+            elif suffix == JSONL:
+                for number, record in iter_jsonl(file):
+                    text = record.get("text")
+                    if not isinstance(text, str):
+                        raise DataError(f'{file.name} line {number}: needs a string "text" field')
+                    documents.append(text.encode("utf-8"))
+            else:
+                table = read_table(file)
+                if "text" not in table.columns:
+                    raise DataError(f'{file.name} needs a "text" column')
+                for row, text in enumerate(table["text"].tolist()):
+                    if not isinstance(text, str):
+                        raise DataError(f'{file.name} row {row + 1}: "text" is not a string')
+                    documents.append(text.encode("utf-8"))
+        return b"\n".join(documents)
+
+    def train(
+        self,
+        data_dir: Path,
+        out_dir: Path,
+        params: Mapping[str, Any],
+        device: str = "auto",
+        checkpoint_dir: Path | None = None,
+        *,
+        kind_params: Mapping[str, Any] | None = None,
+        on_log: Callable[[StepLog], None] | None = None,
+    ) -> TrainResult:
+        """Train a GPT on random windows of the corpus in `data_dir`; save it to `out_dir`."""
+        choices = self.validate_train_params(params, kind_params)
+        data = self.load_user_data(data_dir)
+        corpus = np.frombuffer(data, dtype=np.uint8)
+        context = choices["block_size"]
+        if corpus.size < context + 2:
+            raise DataError(
+                f"{data_dir} holds {corpus.size} bytes; training needs at least {context + 2}"
+            )
+        config = self._model_config(choices)
+        torch.manual_seed(choices["seed"])
+        model = config.build()
+        result = train(
+            model,
+            window_batches(corpus, context, choices["batch_size"], choices["seed"]),
+            train_config(choices),
+            device,
+            checkpoint_dir,
+            run_info=run_identity(self.name, config.to_dict(), choices, data),
+            on_log=on_log,
+        )
+        if dist_info().is_main:
+            save_model_dir(model, config, out_dir)
+        return result
+
+    def score(
+        self,
+        model_dir: Path,
+        eval_dir: Path,
+        kind_params: Mapping[str, Any],
+        device: str = "auto",
+        *,
+        precision: str = "auto",
+        compile: bool = False,
+    ) -> ScoreResult:
+        """Bits per byte of the model in `model_dir` on the bytes in `eval_dir`."""
+        task = self.validate_params(kind_params)
+        data = np.frombuffer(self.load_user_data(eval_dir, MAX_EVAL_BYTES), dtype=np.uint8)
+        if data.size < 2:
+            raise DataError(f"{eval_dir} holds fewer than 2 bytes; there is nothing to score")
+        try:
+            config = read_config(model_dir, archs=[GPTConfig.ARCH])
+            _check_fits(config, task)
+            model = load_weights(model_dir, config)
+        except InvalidModelError as error:
+            return ScoreResult.invalid(str(error))
+        batches = eval_windows(data, task["block_size"], task["eval_batch_size"])
+        totals = evaluate(model, batches, device, precision, compile)
+        return ScoreResult.ok(
+            totals.loss_sum / (math.log(2) * totals.count),
+            tokens=totals.count,
+            bytes=totals.count,
+            loss_nats=totals.mean_loss,
+            accuracy=totals.accuracy,
+            params=config.num_params(),
+        )
+
+    @staticmethod
+    def _model_config(choices: Mapping[str, Any]) -> GPTConfig:
+        return GPTConfig(
+            vocab_size=VOCAB,
+            n_layer=choices["n_layer"],
+            n_head=choices["n_head"],
+            n_embd=choices["n_embd"],
+            block_size=choices["block_size"],
+            bias=choices["bias"],
+            dropout=choices["dropout"],
+        )
+
+
+def _check_fits(config: Any, task: Mapping[str, Any]) -> None:
+    if not isinstance(config, GPTConfig):
+        raise InvalidModelError(f"the lm kind needs a gpt model, not {config.ARCH}")
+    check_num_params(config, task["max_params"])
+    if config.vocab_size != VOCAB:
+        raise InvalidModelError(f"vocab_size must be {VOCAB} (bytes), not {config.vocab_size}")
+    if config.block_size < task["block_size"]:
+        raise InvalidModelError(
+            f"block_size {config.block_size} is below the task's eval window {task['block_size']}"
+        )
+
+
+def window_batches(
+    corpus: np.ndarray, context: int, batch_size: int, seed: int
+) -> Callable[[int], tuple[torch.Tensor, torch.Tensor]]:
+    """A training batch function: step -> `batch_size` random windows (inputs, next bytes).
+
+    The windows of a step are drawn from a generator seeded by (seed, step), so
+    a batch depends on nothing but its step.
+    """
+    offsets = np.arange(context + 1)
+    highest = corpus.size - context - 1  # last start whose window fits
+
+    def batch(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = np.random.default_rng([seed, step]).integers(0, highest + 1, size=batch_size)
+        windows = torch.from_numpy(corpus[starts[:, None] + offsets].astype(np.int64))
+        return windows[:, :-1], windows[:, 1:]
+
+    return batch
+
+
+def eval_windows(
+    data: np.ndarray, block_size: int, batch_size: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The scoring batches: non-overlapping windows in order, `batch_size` at a time.
+
+    Window i has inputs data[iT : iT + T] and targets data[iT + 1 : iT + T + 1];
+    the bytes left after the last full window form one shorter final window.
+    """
+    predicted = data.size - 1
+    full = predicted // block_size
+    inputs = data[: full * block_size].reshape(full, block_size)
+    targets = data[1 : full * block_size + 1].reshape(full, block_size)
+    for start in range(0, full, batch_size):
+        stop = min(start + batch_size, full)
+        yield _long(inputs[start:stop]), _long(targets[start:stop])
+    if predicted > full * block_size:
+        tail = full * block_size
+        yield _long(data[tail:-1][None]), _long(data[tail + 1 :][None])
+
+
+def _long(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(array.astype(np.int64))
+
+
+def stdlib_sources() -> list[Path]:
+    """This interpreter's standard-library .py files (no tests, no site-packages), sorted."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(
+        (
+            path
+            for path in root.rglob("*.py")
+            if not _SKIP_DIRS.intersection(path.relative_to(root).parts[:-1]) and path.is_file()
+        ),
+        key=lambda path: path.relative_to(root).as_posix(),
+    )
+    if not files:
+        raise DataError(f"no Python sources under {root}; the demo corpus needs them")
+    return files
+
+
+def _fill(files: list[Path], sizes: list[int]) -> list[bytes]:
+    """Read `files` in order into consecutive parts of the given sizes (the last file cut)."""
+    parts: list[bytes] = []
+    queue = iter(files)
+    for size in sizes:
+        chunks: list[bytes] = []
+        have = 0
+        while have < size:
+            path = next(queue, None)
+            if path is None:
+                raise DataError(f"the standard library holds fewer than {sum(sizes):,} bytes")
+            chunk = path.read_bytes()[: size - have]
+            chunks.append(chunk)
+            have += len(chunk)
+        parts.append(b"".join(chunks))
+    return parts
