@@ -60,6 +60,11 @@ STATE_EXPIRED: constant(uint256) = 5
 STATE_EXECUTED: constant(uint256) = 6
 STATE_CANCELED: constant(uint256) = 7
 
+_LOW_128: constant(uint256) = 2**128 - 1
+_LOW_64: constant(uint256) = 2**64 - 1
+_CANCELED: constant(uint256) = 1 << 224
+_EXECUTED: constant(uint256) = 1 << 225
+
 # Vote choices.
 VOTE_AGAINST: constant(uint256) = 0
 VOTE_FOR: constant(uint256) = 1
@@ -105,8 +110,22 @@ struct Proposal:
 
 # @notice Number of proposals; ids run from 1.
 proposal_count: public(uint256)
-# @notice Every proposal by id.
-proposals: public(HashMap[uint256, Proposal])
+
+# A proposal in four packed words and its actions' hash (`proposals()`
+# unpacks them). Each tally shares its word with a value that is nonzero
+# from creation, so the first vote of each kind updates a word instead of
+# creating one (5,000 gas instead of 22,100):
+#   _head[id]    = proposer | eta << 160 | canceled << 224 | executed << 225
+#   _for[id]     = for_votes | quorum << 128
+#   _against[id] = against_votes | vote_end << 128
+#   _abstain[id] = abstain_votes | snapshot << 128
+# Tallies and the quorum are at most the token's 1e27 cap (< 2**128);
+# timestamps and blocks fit in 64 bits.
+_head: HashMap[uint256, uint256]
+_for: HashMap[uint256, uint256]
+_against: HashMap[uint256, uint256]
+_abstain: HashMap[uint256, uint256]
+_actions: HashMap[uint256, bytes32]
 # @notice receipts[id][voter]: 0 = did not vote, else 1 + choice.
 receipts: public(HashMap[uint256, HashMap[address, uint256]])
 
@@ -232,19 +251,11 @@ def propose(
     # Rounded up: the quorum is never below its share.
     total: uint256 = staticcall staking.total_votes()
     quorum: uint256 = (total * self.quorum_bps + constants.BPS - 1) // constants.BPS
-    self.proposals[proposal_id] = Proposal(
-        proposer=msg.sender,
-        snapshot=snapshot,
-        vote_end=vote_end,
-        eta=0,
-        for_votes=0,
-        against_votes=0,
-        abstain_votes=0,
-        quorum=quorum,
-        actions_hash=keccak256(abi_encode(targets, calldatas)),
-        canceled=False,
-        executed=False,
-    )
+    self._head[proposal_id] = convert(msg.sender, uint256)
+    self._for[proposal_id] = quorum << 128
+    self._against[proposal_id] = vote_end << 128
+    self._abstain[proposal_id] = snapshot << 128
+    self._actions[proposal_id] = keccak256(abi_encode(targets, calldatas))
     log ProposalCreated(
         proposal_id=proposal_id,
         proposer=msg.sender,
@@ -270,15 +281,16 @@ def vote(proposal_id: uint256, support: uint256) -> uint256:
     assert self._state(proposal_id) == STATE_ACTIVE, "gov: voting is closed"
     assert support <= VOTE_ABSTAIN, "gov: support is 0 (against), 1 (for) or 2 (abstain)"
     assert self.receipts[proposal_id][msg.sender] == 0, "gov: already voted"
-    weight: uint256 = staticcall staking.votes_at(msg.sender, self.proposals[proposal_id].snapshot)
+    weight: uint256 = staticcall staking.votes_at(msg.sender, self._abstain[proposal_id] >> 128)
     assert weight != 0, "gov: no voting power at the snapshot"
     self.receipts[proposal_id][msg.sender] = support + 1
+    # Each tally stays below 2**128: weights sum to at most the staked supply.
     if support == VOTE_FOR:
-        self.proposals[proposal_id].for_votes += weight
+        self._for[proposal_id] += weight
     elif support == VOTE_AGAINST:
-        self.proposals[proposal_id].against_votes += weight
+        self._against[proposal_id] += weight
     else:
-        self.proposals[proposal_id].abstain_votes += weight
+        self._abstain[proposal_id] += weight
     log VoteCast(proposal_id=proposal_id, voter=msg.sender, support=support, weight=weight)
     return weight
 
@@ -292,7 +304,7 @@ def queue(proposal_id: uint256) -> uint256:
     """
     assert self._state(proposal_id) == STATE_SUCCEEDED, "gov: proposal has not passed"
     eta: uint256 = block.timestamp + self.timelock_delay
-    self.proposals[proposal_id].eta = eta
+    self._head[proposal_id] |= eta << 160
     log ProposalQueued(proposal_id=proposal_id, eta=eta)
     return eta
 
@@ -312,9 +324,10 @@ def execute(
     @param calldatas The proposal's calldatas.
     """
     assert self._state(proposal_id) == STATE_QUEUED, "gov: proposal is not queued"
-    assert block.timestamp >= self.proposals[proposal_id].eta, "gov: timelock not over"
-    assert keccak256(abi_encode(targets, calldatas)) == self.proposals[proposal_id].actions_hash, "gov: actions do not match the proposal"
-    self.proposals[proposal_id].executed = True
+    head: uint256 = self._head[proposal_id]
+    assert block.timestamp >= (head >> 160) & _LOW_64, "gov: timelock not over"
+    assert keccak256(abi_encode(targets, calldatas)) == self._actions[proposal_id], "gov: actions do not match the proposal"
+    self._head[proposal_id] = head | _EXECUTED
     for i: uint256 in range(MAX_ACTIONS):
         if i >= len(targets):
             break
@@ -328,15 +341,27 @@ def cancel(proposal_id: uint256):
     @notice Withdraw a proposal while its vote is open.
     @param proposal_id The proposal; the caller must be its proposer.
     """
-    assert self.proposals[proposal_id].proposer == msg.sender, "gov: caller is not the proposer"
+    head: uint256 = self._head[proposal_id]
+    assert convert(head & convert(max_value(uint160), uint256), address) == msg.sender, "gov: caller is not the proposer"
     assert self._state(proposal_id) == STATE_ACTIVE, "gov: voting is closed"
-    self.proposals[proposal_id].canceled = True
+    self._head[proposal_id] = head | _CANCELED
     log ProposalCanceled(proposal_id=proposal_id)
 
 
 # ---------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------
+
+
+@external
+@view
+def proposals(proposal_id: uint256) -> Proposal:
+    """
+    @notice Everything stored about a proposal (all zero for an unknown id).
+    @param proposal_id The proposal.
+    @return The proposal, unpacked.
+    """
+    return self._proposal(proposal_id)
 
 
 @external
@@ -416,21 +441,47 @@ def set_proposal_threshold(new_value: uint256):
 
 @internal
 @view
+def _proposal(proposal_id: uint256) -> Proposal:
+    head: uint256 = self._head[proposal_id]
+    for_word: uint256 = self._for[proposal_id]
+    against_word: uint256 = self._against[proposal_id]
+    abstain_word: uint256 = self._abstain[proposal_id]
+    return Proposal(
+        proposer=convert(head & convert(max_value(uint160), uint256), address),
+        snapshot=abstain_word >> 128,
+        vote_end=against_word >> 128,
+        eta=(head >> 160) & _LOW_64,
+        for_votes=for_word & _LOW_128,
+        against_votes=against_word & _LOW_128,
+        abstain_votes=abstain_word & _LOW_128,
+        quorum=for_word >> 128,
+        actions_hash=self._actions[proposal_id],
+        canceled=head & _CANCELED != 0,
+        executed=head & _EXECUTED != 0,
+    )
+
+
+@internal
+@view
 def _state(proposal_id: uint256) -> uint256:
     if proposal_id == 0 or proposal_id > self.proposal_count:
         return STATE_NONE
-    p: Proposal = self.proposals[proposal_id]
-    if p.canceled:
+    head: uint256 = self._head[proposal_id]
+    if head & _CANCELED != 0:
         return STATE_CANCELED
-    if p.executed:
+    if head & _EXECUTED != 0:
         return STATE_EXECUTED
-    if block.timestamp < p.vote_end:
+    against_word: uint256 = self._against[proposal_id]
+    if block.timestamp < against_word >> 128:
         return STATE_ACTIVE
-    if p.for_votes <= p.against_votes or p.for_votes + p.abstain_votes < p.quorum:
+    for_word: uint256 = self._for[proposal_id]
+    for_votes: uint256 = for_word & _LOW_128
+    if for_votes <= against_word & _LOW_128 or for_votes + (self._abstain[proposal_id] & _LOW_128) < for_word >> 128:
         return STATE_DEFEATED
-    if p.eta == 0:
+    eta: uint256 = (head >> 160) & _LOW_64
+    if eta == 0:
         return STATE_SUCCEEDED
-    if block.timestamp >= p.eta + GRACE_PERIOD:
+    if block.timestamp >= eta + GRACE_PERIOD:
         return STATE_EXPIRED
     return STATE_QUEUED
 

@@ -10,8 +10,8 @@ whole lifecycle.
 from dataclasses import dataclass
 
 import boa
-from eth_utils import function_signature_to_4byte_selector
 from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector
 
 from support.arena import Arena, partial
 from support.constants import DAY, WAD
