@@ -43,3 +43,38 @@ def holder(accounts):
 @pytest.fixture(scope="session")
 def spender(accounts):
     return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def protocol(require_anvil, project, accounts, tmp_path_factory):
+    """The whole protocol as `deploy_protocol` deploys it (local-chain
+    parameters), fresh for each test module, with the plugin pointed at its
+    deployment record. `accounts[0]` deployed it and holds the genesis supply."""
+    from ape import config
+
+    from ape_arena.chain.deploy import DeployParams, deploy_protocol
+
+    folder = tmp_path_factory.mktemp("deployments")
+    arena_config = config.get_config("arena")
+    previous = arena_config.deployments_folder
+    arena_config.deployments_folder = str(folder)
+    result = deploy_protocol(
+        project,
+        require_anvil,
+        accounts[0],
+        folder,
+        DeployParams.for_local_chain(),
+        log=lambda _line: None,
+    )
+    yield result.contracts
+    arena_config.deployments_folder = previous
+
+
+@pytest.fixture(scope="module")
+def fund(protocol, accounts):
+    """fund(account, arena): send `arena` ARENA from the genesis holder."""
+
+    def _fund(account, amount_arena: int) -> None:
+        protocol["ArenaToken"].transfer(account, amount_arena * 10**18, sender=accounts[0])
+
+    return _fund

@@ -5,37 +5,23 @@ executed with the `ape arena gov` commands, then used by a new task.
 Time moves with `chain.mine(timestamp=...)`: the next block is mined then.
 """
 
+from pathlib import Path
+
 import pytest
-from click.testing import CliRunner
 from eth_abi import encode
 from eth_utils import keccak
 
-from ape_arena._cli import cli
 from ape_arena.chain.deploy import DeployParams, deploy_protocol
+from support.cli import cli_run
 
 WAD = 10**18
-NETWORK = ["--network", "ethereum:local:foundry"]
 
 
 @pytest.fixture(scope="module")
-def deployments(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def protocol(require_anvil, project, accounts, deployments):
+def deployments(protocol):
     from ape import config
 
-    config.get_config("arena").deployments_folder = str(deployments)
-    result = deploy_protocol(
-        project,
-        require_anvil,
-        accounts[0],
-        deployments,
-        DeployParams.for_local_chain(),
-        log=lambda _line: None,
-    )
-    return result.contracts
+    return Path(config.get_config("arena").deployments_folder)
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +38,7 @@ def stakers(protocol, accounts, chain):
 
 
 def run(*args):
-    result = CliRunner().invoke(cli, [*args, *NETWORK])
-    assert "Traceback" not in result.output
-    return result
+    return cli_run(*args)
 
 
 def test_deployer_keeps_no_role(protocol, accounts):
