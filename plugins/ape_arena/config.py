@@ -10,8 +10,28 @@ class ArenaConfig(PluginConfig):
 
         arena:
           deployments_folder: deployments
+          data_folder: .arena
+          store: s3://my-bucket/arena      # default: <data_folder>/store
+          device: auto                     # auto, cpu, cuda, cuda:1
     """
 
     deployments_folder: str = "deployments"
     """Folder, relative to the project root, holding one
     `<ecosystem>-<network>.json` deployment record per network."""
+
+    data_folder: str = ".arena"
+    """The node's own folder, relative to the project root: `state/` (salts,
+    scores, what was committed: back it up), `work/` (data, models,
+    downloads) and, by default, `store/`."""
+
+    store: str | None = None
+    """Where artifacts are published: a folder, or any fsspec URL (s3://,
+    gs://, https://, memory://). Default: `<data_folder>/store`."""
+
+    device: str = "auto"
+    """Torch device for training and scoring: auto (a GPU when there is one),
+    cpu, cuda or cuda:N."""
+
+    max_download_bytes: int = 2 * 1024**3
+    """Largest artifact the node downloads (models are further bounded by
+    their task's max_params)."""

@@ -10,7 +10,19 @@ import click
 
 from ape_arena._cli.gov import gov
 from ape_arena._cli.info import info
+from ape_arena._cli.node import finalize, leaderboard, node, reveal, train, validate
 from ape_arena._cli.params import params
+from ape_arena._cli.stake import (
+    claim,
+    commission,
+    delegate,
+    pool,
+    position,
+    stake,
+    undelegate,
+    withdraw,
+)
+from ape_arena._cli.task import task
 
 
 @click.group(short_help="AIArena: decentralized AI training tasks on an EVM chain")
@@ -25,3 +37,14 @@ def cli():
 cli.add_command(info)
 cli.add_command(params)
 cli.add_command(gov)
+cli.add_command(task)
+for command in (train, reveal, validate, finalize, leaderboard, node):
+    cli.add_command(command)
+cli.add_command(pool)
+cli.add_command(stake)
+cli.add_command(delegate)
+cli.add_command(undelegate)
+cli.add_command(withdraw)
+cli.add_command(commission)
+cli.add_command(claim)
+cli.add_command(position)

@@ -15,14 +15,26 @@ class ArenaCommand(ConnectedProviderCommand):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ape.exceptions import ApeException
+        from ape.exceptions import ApeException, ContractLogicError, TransactionError
 
+        from ape_arena.artifacts.errors import ArtifactError
         from ape_arena.exceptions import ArenaError
+        from ape_arena.kinds.base import KindError
 
         try:
             return super().invoke(ctx)
         except ArenaError as err:
             raise click.ClickException(str(err)) from err
+        except (ArtifactError, KindError) as err:
+            # Artifacts and task kinds know nothing of Ape; their messages
+            # are sentences already.
+            raise click.ClickException(str(err)) from err
+        except (ContractLogicError, TransactionError) as err:
+            reason = str(getattr(err, "revert_message", None) or err).strip().rstrip(".")
+            raise click.ClickException(
+                f"The chain refused the transaction ({reason}); check the command's arguments "
+                "and the task's phase, then try again."
+            ) from err
         except (ApeException, ConnectionError, OSError) as err:
             if isinstance(err, click.ClickException):
                 raise
@@ -47,3 +59,35 @@ def connection_hint(network: str, err: Exception) -> str:
         f"Cannot connect to {network} ({detail}); check the --network choice "
         "(`ape networks list`) and that its node is running."
     )
+
+
+def node_context(cli_ctx, provider, account, device: str | None = None, log=None):
+    """The chain, account and local folders a node command works with."""
+    from pathlib import Path
+
+    from ape_arena.chain.protocol import deployments_folder, load_protocol
+    from ape_arena.node.roles import NodeContext
+    from ape_arena.node.state import StateStore
+
+    project = cli_ctx.local_project
+    config = cli_ctx.config_manager.get_config("arena")
+    protocol = load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
+    data = Path(project.path) / config.data_folder
+    return NodeContext(
+        protocol=protocol,
+        account=account,
+        state=StateStore(data / "state"),
+        store_url=config.store or str(data / "store"),
+        work=data / "work",
+        device=device or config.device,
+        max_download_bytes=config.max_download_bytes,
+        log=log or click.echo,
+    )
+
+
+def load_protocol_for(cli_ctx, provider):
+    """The protocol deployed on the connected network."""
+    from ape_arena.chain.protocol import deployments_folder, load_protocol
+
+    project = cli_ctx.local_project
+    return load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))

@@ -11,14 +11,12 @@ addresses, the block of each deployment, the parameters and the compiler.
 Deploying again where the record's contracts all have code changes nothing.
 """
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ape_arena.chain.deployments import load_deployment, record_name
+from ape_arena.files import write_json_atomically
 
 WAD = 10**18
 DAY = 86_400
@@ -156,23 +154,6 @@ def deploy_protocol(
             for name, c in contracts.items()
         },
     }
-    write_json_atomic(path, record)
+    write_json_atomically(path, record)
     log(f"wrote {path}")
     return DeployResult(path, contracts, created=True)
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write `data` as JSON to `path` so that a crash leaves either the old
-    file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

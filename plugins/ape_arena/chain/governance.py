@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ape_arena.chain import params as registry
+from ape_arena.chain.events import logs
 from ape_arena.exceptions import ArenaError
 
 WAD = 10**18
@@ -172,19 +173,8 @@ def check_vote(protocol, proposal_id: int, voter: str) -> int:
 
 
 def _created_logs(protocol, proposal_id: int | None = None):
-    topics = {"proposal_id": proposal_id} if proposal_id is not None else None
-    from ape.types import LogFilter
-
-    governor = protocol.governor
-    provider = governor.provider
-    log_filter = LogFilter.from_event(
-        event=governor.ProposalCreated,
-        search_topics=topics,
-        addresses=[governor.address],
-        start_block=protocol.start_block,
-        stop_block=provider.get_block("latest").number,
-    )
-    return provider.get_contract_logs(log_filter)
+    topics = {"proposal_id": proposal_id} if proposal_id is not None else {}
+    return logs(protocol.governor, "ProposalCreated", protocol.start_block, **topics)
 
 
 def proposal_actions(protocol, proposal_id: int) -> tuple[list[str], list[bytes], str]:

@@ -1,0 +1,318 @@
+"""Tasks on the connected chain: reading them, and checks that turn a
+transaction bound to revert into a sentence saying what to do.
+
+Everything here takes a `Protocol` (chain/protocol.py). Commitments are
+computed exactly as the task manager checks them:
+model: keccak256(abi_encode(model_hash, trainer, salt)),
+scores: keccak256(abi_encode(scores, validator, salt)),
+eval set: keccak256(abi_encode(eval_hash, salt)).
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from ape_arena.chain.events import logs
+from ape_arena.exceptions import ArenaError
+
+WAD = 10**18
+INVALID_SCORE = 2**32 - 1
+
+PHASE_NONE = 0
+PHASE_SUBMIT = 1
+PHASE_MODEL_REVEAL = 2
+PHASE_EVAL_REVEAL = 3
+PHASE_SCORE_COMMIT = 4
+PHASE_SCORE_REVEAL = 5
+PHASE_FINALIZE = 6
+PHASE_FINALIZED = 7
+PHASE_CANCELLED = 8
+PHASE_NAMES = {
+    PHASE_NONE: "unknown",
+    PHASE_SUBMIT: "submit",
+    PHASE_MODEL_REVEAL: "model reveal",
+    PHASE_EVAL_REVEAL: "eval reveal",
+    PHASE_SCORE_COMMIT: "score commit",
+    PHASE_SCORE_REVEAL: "score reveal",
+    PHASE_FINALIZE: "finalize",
+    PHASE_FINALIZED: "finalized",
+    PHASE_CANCELLED: "cancelled",
+}
+ROLE_TRAINER = 1
+ROLE_VALIDATOR = 2
+ROLE_NAMES = {0: "none", ROLE_TRAINER: "trainer", ROLE_VALIDATOR: "validator"}
+
+
+class TaskError(ArenaError):
+    """A task action that cannot succeed as asked."""
+
+
+def model_commitment(model_hash: bytes, trainer: str, salt: bytes) -> bytes:
+    return keccak(encode(["bytes32", "address", "bytes32"], [model_hash, trainer, salt]))
+
+
+def score_commitment(scores: list[int], validator: str, salt: bytes) -> bytes:
+    return keccak(encode(["uint256[]", "address", "bytes32"], [scores, validator, salt]))
+
+
+def eval_commitment(eval_hash: bytes, salt: bytes) -> bytes:
+    return keccak(encode(["bytes32", "bytes32"], [eval_hash, salt]))
+
+
+def kind_to_bytes32(kind: str) -> bytes:
+    raw = kind.encode()
+    if len(raw) > 32:
+        raise TaskError(f"The task kind {kind!r} is longer than 32 bytes; use a shorter name.")
+    return raw.ljust(32, b"\0")
+
+
+def kind_from_bytes32(raw: bytes) -> str:
+    return bytes(raw).rstrip(b"\0").decode(errors="replace")
+
+
+@dataclass
+class Deadlines:
+    submit_end: int
+    reveal_end: int
+    eval_end: int
+    score_commit_end: int
+    score_reveal_end: int
+
+    def end_of(self, phase: int) -> int | None:
+        return {
+            PHASE_SUBMIT: self.submit_end,
+            PHASE_MODEL_REVEAL: self.reveal_end,
+            PHASE_EVAL_REVEAL: self.eval_end,
+            PHASE_SCORE_COMMIT: self.score_commit_end,
+            PHASE_SCORE_REVEAL: self.score_reveal_end,
+        }.get(phase)
+
+    def start_of(self, phase: int) -> int | None:
+        """When `phase` starts by the clock (the eval reveal ends early when
+        the creator reveals; score commit starts at the eval reveal then)."""
+        return {
+            PHASE_MODEL_REVEAL: self.submit_end,
+            PHASE_EVAL_REVEAL: self.reveal_end,
+            PHASE_SCORE_REVEAL: self.score_commit_end,
+            PHASE_FINALIZE: self.score_reveal_end,
+        }.get(phase)
+
+
+@dataclass
+class TaskInfo:
+    task_id: int
+    creator: str
+    kind: str
+    spec_hash: bytes
+    spec_uri: str
+    eval_hash: bytes
+    reward: int
+    emission: int
+    bond: int
+    min_trainer_stake: int
+    min_validator_stake: int
+    max_trainers: int
+    max_validators: int
+    tolerance_bps: int
+    n_trainers: int
+    n_validators: int
+    deadlines: Deadlines
+    phase: int
+    train_reward: int
+    validator_reward: int
+    gamma_wad: int
+    q_wad: int
+    protocol_fee_bps: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def phase_name(self) -> str:
+        return PHASE_NAMES[self.phase]
+
+
+class TaskClient:
+    """Reads and pre-flight checks for the task manager of a protocol."""
+
+    def __init__(self, protocol):
+        self.protocol = protocol
+        self.tasks = protocol.tasks
+        self.provider = protocol.tasks.provider
+
+    # --- time -------------------------------------------------------------
+
+    def now(self) -> int:
+        """The time the next block will most likely carry: the wall clock, or
+        the latest block's time when the chain runs ahead of it (a local
+        chain whose clock was moved forward)."""
+        latest = self.provider.get_block("latest").timestamp
+        return max(int(latest), int(time.time()))
+
+    # --- reading ----------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.tasks.task_count())
+
+    def exists(self, task_id: int) -> bool:
+        return 1 <= task_id <= self.count()
+
+    def expect_task(self, task_id: int) -> None:
+        if not self.exists(task_id):
+            count = self.count()
+            known = f"tasks run from 1 to {count}" if count else "no task exists yet"
+            raise TaskError(
+                f"There is no task {task_id} on this chain ({known}); see `ape arena task list`."
+            )
+
+    def info(self, task_id: int) -> TaskInfo:
+        self.expect_task(task_id)
+        t = self.tasks.tasks(task_id)
+        created = logs(self.tasks, "TaskCreated", self.protocol.start_block, task_id=task_id)
+        spec_uri = created[0].spec_uri if created else ""
+        return TaskInfo(
+            task_id=task_id,
+            creator=str(t.creator),
+            kind=kind_from_bytes32(t.kind),
+            spec_hash=bytes(t.spec_hash),
+            spec_uri=spec_uri,
+            eval_hash=bytes(t.eval_hash),
+            reward=int(t.reward),
+            emission=int(t.emission),
+            bond=int(t.bond),
+            min_trainer_stake=int(t.min_trainer_stake),
+            min_validator_stake=int(t.min_validator_stake),
+            max_trainers=int(t.max_trainers),
+            max_validators=int(t.max_validators),
+            tolerance_bps=int(t.tolerance_bps),
+            n_trainers=int(t.n_trainers),
+            n_validators=int(t.n_validators),
+            deadlines=Deadlines(
+                int(t.submit_end),
+                int(t.reveal_end),
+                int(t.eval_end),
+                int(t.score_commit_end),
+                int(t.score_reveal_end),
+            ),
+            phase=int(self.tasks.phase(task_id)),
+            train_reward=int(t.train_reward),
+            validator_reward=int(t.validator_reward),
+            gamma_wad=int(t.gamma_wad),
+            q_wad=int(t.q_wad),
+            protocol_fee_bps=int(t.protocol_fee_bps),
+        )
+
+    def phase(self, task_id: int) -> int:
+        return int(self.tasks.phase(task_id))
+
+    def trainers(self, task_id: int) -> list[str]:
+        n = int(self.tasks.tasks(task_id).n_trainers)
+        return [str(self.tasks.trainers(task_id, i)) for i in range(n)]
+
+    def validators(self, task_id: int) -> list[str]:
+        n = int(self.tasks.tasks(task_id).n_validators)
+        return [str(self.tasks.validators(task_id, i)) for i in range(n)]
+
+    def participant(self, task_id: int, account: str):
+        return self.tasks.participant(task_id, account)
+
+    def revealed_models(self, task_id: int) -> dict[str, tuple[bytes, str]]:
+        """trainer -> (model hash, URI) of every revealed model."""
+        found = {}
+        for log in logs(self.tasks, "ModelRevealed", self.protocol.start_block, task_id=task_id):
+            found[str(log.trainer)] = (bytes(log.model_hash), str(log.model_uri))
+        return found
+
+    def eval_reveal(self, task_id: int) -> tuple[bytes, str] | None:
+        for log in logs(self.tasks, "EvalRevealed", self.protocol.start_block, task_id=task_id):
+            return bytes(log.eval_hash), str(log.eval_uri)
+        return None
+
+    def revealed_scores(self, task_id: int) -> dict[str, list[int]]:
+        """validator -> its revealed scores, one per trainer in join order."""
+        found = {}
+        for log in logs(self.tasks, "ScoresRevealed", self.protocol.start_block, task_id=task_id):
+            found[str(log.validator)] = [int(s) for s in log.scores]
+        return found
+
+    def claims(self, task_id: int) -> dict[str, tuple[int, int]]:
+        """participant -> (reward, slashed) of every claim made."""
+        found = {}
+        for log in logs(self.tasks, "RewardClaimed", self.protocol.start_block, task_id=task_id):
+            found[str(log.participant)] = (int(log.reward), int(log.slashed))
+        return found
+
+    # --- checks -----------------------------------------------------------
+
+    def expect_phase(self, task_id: int, wanted: set[int], action: str) -> TaskInfo:
+        """The task's info when it is in one of `wanted`; else a sentence."""
+        info = self.info(task_id)
+        if info.phase in wanted:
+            return info
+        raise TaskError(phase_message(info, wanted, action, self.now()))
+
+    def expect_joined(self, task_id: int, account: str, role: int, action: str):
+        p = self.participant(task_id, account)
+        if int(p.role) != role:
+            joined = ROLE_NAMES[int(p.role)]
+            if int(p.role) == 0:
+                raise TaskError(
+                    f"{account} has not joined task {task_id} as a {ROLE_NAMES[role]}, so it "
+                    f"cannot {action}; join during the submit phase first."
+                )
+            raise TaskError(
+                f"{account} joined task {task_id} as a {joined}, not as a {ROLE_NAMES[role]}; "
+                "one address holds one role per task."
+            )
+        return p
+
+    def expect_stake(self, account: str, amount: int, minimum: int) -> None:
+        staking = self.protocol.staking
+        if amount < minimum:
+            raise TaskError(
+                f"The stake {amount / WAD:,.4f} ARENA is below the task's minimum of "
+                f"{minimum / WAD:,.4f} ARENA; pass --stake with at least that."
+            )
+        if not staking.pools(account).opened:
+            raise TaskError(
+                f"{account} has no staking pool; open one first with "
+                "`ape arena pool open --commission BPS --stake AMOUNT`."
+            )
+        unlocked = int(staking.unlocked_stake(account))
+        if unlocked < amount:
+            raise TaskError(
+                f"{account}'s pool has {unlocked / WAD:,.4f} ARENA unlocked but joining needs "
+                f"{amount / WAD:,.4f}; stake more with `ape arena stake AMOUNT`."
+            )
+
+
+def phase_message(info: TaskInfo, wanted: set[int], action: str, now: int) -> str:
+    names = " or ".join(PHASE_NAMES[p] for p in sorted(wanted))
+    where = f"Task {info.task_id} is in the {info.phase_name} phase"
+    end = info.deadlines.end_of(info.phase)
+    if end is not None and info.phase < PHASE_FINALIZE:
+        where += f" until {when(end)}"
+    if info.phase == PHASE_CANCELLED:
+        return (
+            f"{where} (its eval set was not revealed in time), so nobody can {action}; "
+            f"claim your stake back with `ape arena claim {info.task_id}`."
+        )
+    if info.phase in (PHASE_FINALIZED,):
+        return (
+            f"{where}, so it is too late to {action}; claim with `ape arena claim {info.task_id}`."
+        )
+    if min(wanted) > info.phase:
+        starts = _earliest_start(info, wanted)
+        hint = f"try again from {when(starts)}" if starts else "try again later"
+        return f"{where}; to {action} it must be in the {names} phase: {hint}."
+    return f"{where}; the {names} phase is over, so it is too late to {action}."
+
+
+def _earliest_start(info: TaskInfo, wanted: set[int]) -> int | None:
+    starts = [info.deadlines.start_of(p) for p in wanted]
+    starts = [s for s in starts if s]
+    return min(starts) if starts else None
+
+
+def when(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(timestamp)))

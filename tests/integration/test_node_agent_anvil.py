@@ -1,0 +1,155 @@
+"""The resumable node on anvil: killed between its commitment and its
+reveal, or between writing its state and sending the commitment, it starts
+again from its state folder and finishes without a double action."""
+
+from pathlib import Path
+
+import pytest
+from ape import config
+
+from ape_arena.chain.protocol import load_protocol
+from ape_arena.node.agent import Agent
+from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
+from ape_arena.node.spec import load_spec
+from ape_arena.node.state import StateStore
+
+WAD = 10**18
+SPEC = """
+kind: classify
+kind_params: {max_params: 20000, in_dim: 8, n_classes: 3, eval_batch_size: 64}
+data:
+  demo: {seed: 3, size: 600}
+reward: 500
+durations: {submit: 30m, model_reveal: 30m, eval_reveal: 30m, score_commit: 30m, score_reveal: 30m}
+"""
+PARAMS = {"steps": 3, "batch_size": 16, "hidden": [16]}
+
+
+class Crash(Exception):
+    """Stands for the process being killed."""
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    return tmp_path_factory.mktemp("node")
+
+
+def context(protocol_obj, account, folders, log):
+    return NodeContext(
+        protocol=protocol_obj,
+        account=account,
+        state=StateStore(folders / "state"),
+        store_url=str(folders / "store"),
+        work=folders / "work",
+        device="cpu",
+        log=log.append,
+    )
+
+
+@pytest.fixture(scope="module")
+def setup(protocol, accounts, fund, project, folders):
+    staking, token = protocol["Staking"], protocol["ArenaToken"]
+    for index in (1, 2, 3):
+        fund(accounts[index], 2_000)
+    for index in (2, 3):
+        token.approve(staking, 1_000 * WAD, sender=accounts[index])
+        staking.open_pool(500, 1_000 * WAD, sender=accounts[index])
+    folder = config.get_config("arena").deployments_folder
+    protocol_obj = load_protocol(project, accounts[0].provider, Path(folder))
+    spec_file = folders / "spec.yaml"
+    spec_file.write_text(SPEC)
+    creator_log: list[str] = []
+    creator = Creator(context(protocol_obj, accounts[1], folders, creator_log))
+    task_id = creator.create(load_spec(spec_file), spec_file)
+    return protocol_obj, task_id, creator
+
+
+def test_trainer_killed_before_commit_and_before_reveal(setup, accounts, folders, chain):
+    protocol_obj, task_id, _creator = setup
+    tasks = protocol_obj.tasks
+    log: list[str] = []
+    ctx = context(protocol_obj, accounts[2], folders, log)
+    trainings = []
+
+    class CountingTrainer(Trainer):
+        def _train(self, *args):
+            trainings.append(args[0])
+            return super()._train(*args)
+
+    # First life: trains and saves the salt, then dies as it sends the commitment.
+    first = CountingTrainer(ctx, PARAMS)
+    real_send = ctx.send
+
+    def dying_send(contract, method, *args):
+        if method == "commit_model":
+            raise Crash
+        return real_send(contract, method, *args)
+
+    ctx.send = dying_send
+    with pytest.raises(Crash):
+        Agent(first, [task_id]).step(log.append)
+    record = ctx.state.load(ctx.chain_id, task_id, "trainer", ctx.address)
+    assert record["salt"] and record["model_hash"] and not record.get("committed")
+    assert not tasks.participant(task_id, accounts[2]).committed
+
+    # Second life, from the state folder alone: commits without training again.
+    ctx.send = real_send
+    second = CountingTrainer(ctx, PARAMS)
+    agent = Agent(second, [])
+    assert agent.task_ids == [task_id]  # resumed from the state
+    agent.step(log.append)
+    assert len(trainings) == 1
+    assert tasks.participant(task_id, accounts[2]).committed
+    commitment = bytes(tasks.participant(task_id, accounts[2]).commitment)
+
+    # A third life in the same phase changes nothing on chain.
+    Agent(CountingTrainer(ctx, PARAMS), []).step(log.append)
+    assert bytes(tasks.participant(task_id, accounts[2]).commitment) == commitment
+    assert len(trainings) == 1
+
+    # Killed between commit and reveal: a fresh node reveals after the deadline.
+    chain.mine(timestamp=tasks.tasks(task_id).submit_end)
+    Agent(Trainer(ctx), []).step(log.append)
+    p = tasks.participant(task_id, accounts[2])
+    assert p.revealed
+    assert bytes(p.commitment).hex() == record["model_hash"].removeprefix("0x")
+
+
+def test_validator_killed_between_commit_and_reveal(protocol, accounts, folders, chain, setup):
+    protocol_obj, _, creator = setup
+    tasks = protocol_obj.tasks
+    spec_file = folders / "spec.yaml"
+    task_id = creator.create(load_spec(spec_file), spec_file)
+    log: list[str] = []
+    trainer_ctx = context(protocol_obj, accounts[2], folders, log)
+    validator_ctx = context(protocol_obj, accounts[3], folders, log)
+    Agent(Trainer(trainer_ctx, PARAMS), [task_id]).step(log.append)
+    Agent(Validator(validator_ctx), [task_id]).step(log.append)
+    assert tasks.participant(task_id, accounts[3]).role == 2
+
+    chain.mine(timestamp=tasks.tasks(task_id).submit_end)
+    Agent(Trainer(trainer_ctx), []).step(log.append)
+    chain.mine(timestamp=tasks.tasks(task_id).reveal_end)
+    creator.advance(task_id)
+    assert tasks.phase(task_id) == 4
+
+    # The validator scores and commits, then "dies".
+    Agent(Validator(validator_ctx), []).step(log.append)
+    p = tasks.participant(task_id, accounts[3])
+    assert p.committed and not p.revealed
+    record = validator_ctx.state.load(
+        validator_ctx.chain_id, task_id, "validator", str(accounts[3])
+    )
+    assert len(record["scores"]) == 1 and record["scores"][0] < 2**32 - 1
+
+    chain.mine(timestamp=tasks.tasks(task_id).score_commit_end)
+    Agent(Validator(validator_ctx), []).step(log.append)
+    assert tasks.participant(task_id, accounts[3]).revealed
+
+    # After the score reveal, the node finalizes and claims by itself.
+    chain.mine(timestamp=tasks.tasks(task_id).score_reveal_end)
+    agent = Agent(Validator(validator_ctx), [])
+    agent.step(log.append)
+    assert tasks.phase(task_id) == 7
+    assert tasks.participant(task_id, accounts[3]).claimed
+    assert task_id not in agent.task_ids
