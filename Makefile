@@ -11,7 +11,7 @@ RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 # `make fuzz` runs the long `campaign` profile.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: bootstrap test fuzz lint format compile bench-gas lock clean
+.PHONY: bootstrap test fuzz lint format compile bench-gas bench-node lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -37,6 +37,12 @@ compile: bootstrap
 # benchmarks/results/gas.json (docs/benchmarks.md).
 bench-gas: bootstrap
 	@$(RUN) python -m benchmarks.gas
+
+# Scoring and training throughput (tokens/s, MFU) of the node's torch code
+# against a FLock-style loop, on the GPU when there is one, written to
+# benchmarks/results/node.json (docs/benchmarks.md).
+bench-node: bootstrap
+	@$(RUN) python -m benchmarks.node
 
 # Re-resolve requirements.in into requirements.lock in a scratch venv.
 lock:

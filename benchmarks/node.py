@@ -313,15 +313,27 @@ def write_atomically(path: Path, record: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
-    parser.add_argument("--output", type=Path, help="JSON file (default results/node-<type>.json)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS / "node.json",
+        help="JSON file; each device type (cpu, cuda) keeps its own entry in it",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
     device = pick_device(args.device)
     record = run(device)
     record["wall_seconds"] = round(time.monotonic() - started, 1)
-    output = args.output or RESULTS / f"node-{device.type}.json"
-    write_atomically(output, record)
+    output = args.output
+    results = {}
+    if output.is_file():
+        try:
+            results = json.loads(output.read_text())
+        except json.JSONDecodeError:
+            results = {}
+    results[device.type] = record
+    write_atomically(output, results)
     for what in ("score", "train"):
         ours, base = record[what]["ours"], record[what]["baseline"]
         mfu = "n/a" if ours["mfu"] is None else f"{ours['mfu']:.1%}"
