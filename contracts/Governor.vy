@@ -48,7 +48,9 @@ MIN_TIMELOCK_DELAY: public(constant(uint256)) = 60
 MAX_TIMELOCK_DELAY: public(constant(uint256)) = 30 * 86_400
 MIN_QUORUM_BPS: public(constant(uint256)) = 100
 MAX_QUORUM_BPS: public(constant(uint256)) = 5_000
-MAX_PROPOSAL_THRESHOLD: public(constant(uint256)) = 10**27
+# 1% of the token's cap: a threshold no staker could reach would lock
+# governance (and with it every parameter and the treasury) for good.
+MAX_PROPOSAL_THRESHOLD: public(constant(uint256)) = 10**25
 
 # Proposal states, as returned by state().
 STATE_NONE: constant(uint256) = 0

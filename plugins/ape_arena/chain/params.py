@@ -142,7 +142,12 @@ PARAMETERS: tuple[Parameter, ...] = (
         "share of all voting power that must vote for or abstain",
     ),
     Parameter(
-        "governor", "proposal_threshold", 0, SUPPLY_CAP, "wei", "voting power needed to propose"
+        "governor",
+        "proposal_threshold",
+        0,
+        SUPPLY_CAP // 100,
+        "wei",
+        "voting power needed to propose",
     ),
 )
 

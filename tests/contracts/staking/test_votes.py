@@ -1,0 +1,271 @@
+"""Voting power (Staking.votes, votes_at, total_votes): the tokens an
+account has staked and not asked back, checkpointed by block so that
+governance can read it at a past block.
+
+Deposits (open_pool with an amount, delegate) raise the depositor's power by
+the amount; a withdrawal request lowers it by the amount, down to zero at
+most; rewards and slashes leave it alone."""
+
+import boa
+import pytest
+from eth_utils import keccak
+
+from support.constants import WAD
+
+
+def mine(blocks: int = 1) -> None:
+    boa.env.time_travel(blocks=blocks)
+
+
+def block_number() -> int:
+    return boa.env.evm.patch.block_number
+
+
+def checkpoint_count(staking, account: str) -> int:
+    """checkpoints._count[account], read from storage (the module keeps it
+    internal)."""
+    layout = staking.compiler_data.storage_layout["storage_layout"]
+    slot = layout["checkpoints"]["_count"]["slot"]
+    key = keccak(slot.to_bytes(32, "big") + int(account, 16).to_bytes(32, "big"))
+    return boa.env.evm.get_storage(staking.address, int.from_bytes(key, "big"))
+
+
+def delegate(staking, holder: str, operator: str, amount: int) -> None:
+    with boa.env.prank(holder):
+        staking.delegate(operator, amount)
+
+
+def request(staking, holder: str, operator: str, amount: int) -> None:
+    with boa.env.prank(holder):
+        staking.request_withdraw(operator, amount)
+
+
+# --- what raises and lowers voting power ------------------------------------------------
+
+
+def test_no_power_without_stake(staking, delegator):
+    mine()
+    assert staking.votes(delegator) == 0
+    assert staking.votes_at(delegator, block_number() - 1) == 0
+    assert staking.total_votes() == 0
+    assert checkpoint_count(staking, delegator) == 0
+
+
+def test_open_pool_with_stake_gives_power(staking, operator):
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, 700 * WAD)
+    assert staking.votes(operator) == 700 * WAD
+    assert staking.total_votes() == 700 * WAD
+
+
+def test_open_pool_without_stake_gives_none(staking, operator):
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, 0)
+    assert staking.votes(operator) == 0
+    assert staking.total_votes() == 0
+    assert checkpoint_count(staking, operator) == 0
+
+
+def test_delegating_gives_power_to_the_holder_not_the_operator(pool, operator, delegator):
+    delegate(pool, delegator, operator, 250 * WAD)
+    assert pool.votes(delegator) == 250 * WAD
+    assert pool.votes(operator) == 1_000 * WAD
+    assert pool.total_votes() == 1_250 * WAD
+
+
+def test_power_adds_up_across_pools(pool, operator, delegator, other_delegator):
+    # other_delegator runs a second pool.
+    with boa.env.prank(other_delegator):
+        pool.open_pool(500, 100 * WAD)
+    delegate(pool, delegator, operator, 300 * WAD)
+    delegate(pool, delegator, other_delegator, 200 * WAD)
+    assert pool.votes(delegator) == 500 * WAD
+    assert pool.total_votes() == 1_000 * WAD + 100 * WAD + 500 * WAD
+
+
+def test_withdrawal_request_lowers_power_by_the_amount(pool, operator, delegator):
+    delegate(pool, delegator, operator, 250 * WAD)
+    request(pool, delegator, operator, 100 * WAD)
+    assert pool.votes(delegator) == 150 * WAD
+    assert pool.total_votes() == 1_150 * WAD
+
+
+def test_withdrawing_after_unbonding_does_not_change_power(pool, operator, delegator):
+    delegate(pool, delegator, operator, 250 * WAD)
+    request(pool, delegator, operator, 100 * WAD)
+    boa.env.time_travel(seconds=pool.unbonding_delay())
+    with boa.env.prank(delegator):
+        pool.withdraw(operator)
+    assert pool.votes(delegator) == 150 * WAD
+    assert pool.total_votes() == 1_150 * WAD
+
+
+def test_rewards_do_not_raise_power(pool, operator, delegator, protocol):
+    delegate(pool, delegator, operator, 1_000 * WAD)
+    with boa.env.prank(protocol):
+        pool.pay_reward(operator, 500 * WAD)
+    assert pool.assets_of(operator, delegator) > 1_000 * WAD
+    assert pool.votes(delegator) == 1_000 * WAD
+    assert pool.votes(operator) == 1_000 * WAD
+    assert pool.total_votes() == 2_000 * WAD
+
+
+def test_slashes_do_not_lower_power(pool, operator, delegator, protocol):
+    delegate(pool, delegator, operator, 1_000 * WAD)
+    with boa.env.prank(protocol):
+        pool.allocate(operator, 2_000 * WAD)
+        pool.release(operator, 2_000 * WAD, 5_000)
+    assert pool.assets_of(operator, delegator) < 1_000 * WAD
+    assert pool.votes(delegator) == 1_000 * WAD
+    assert pool.total_votes() == 2_000 * WAD
+
+
+def test_withdrawing_rewards_beyond_the_principal_floors_power_at_zero(
+    pool, operator, delegator, protocol
+):
+    delegate(pool, delegator, operator, 1_000 * WAD)
+    with boa.env.prank(protocol):
+        pool.pay_reward(operator, 1_000 * WAD)
+    everything = pool.assets_of(operator, delegator)
+    assert everything > 1_000 * WAD
+    request(pool, delegator, operator, everything)
+    assert pool.votes(delegator) == 0
+    # The total lost the principal only, not the rewards withdrawn with it.
+    assert pool.total_votes() == 1_000 * WAD
+    assert pool.votes(operator) == 1_000 * WAD
+
+
+def test_withdrawing_rewards_first_then_the_rest_floors_at_zero(
+    pool, operator, delegator, protocol
+):
+    delegate(pool, delegator, operator, 100 * WAD)
+    with boa.env.prank(protocol):
+        pool.pay_reward(operator, 5_000 * WAD)
+    # Asking back more than the power there is, in two steps.
+    first = pool.assets_of(operator, delegator) // 2
+    assert first > 100 * WAD
+    request(pool, delegator, operator, first)
+    assert pool.votes(delegator) == 0
+    request(pool, delegator, operator, pool.assets_of(operator, delegator))
+    assert pool.votes(delegator) == 0
+    assert pool.total_votes() == 1_000 * WAD
+
+
+def test_a_slash_leaves_voting_power_unchanged(pool, operator, delegator, protocol):
+    """Documented limitation (docs/governance.md): power counts tokens put
+    in and not asked back, so a holder slashed by 500 keeps 500 of power
+    after asking everything back."""
+    delegate(pool, delegator, operator, 1_000 * WAD)
+    with boa.env.prank(protocol):
+        pool.allocate(operator, 2_000 * WAD)
+        pool.release(operator, 2_000 * WAD, 5_000)
+    request(pool, delegator, operator, pool.assets_of(operator, delegator))
+    assert pool.assets_of(operator, delegator) == 0
+    assert pool.votes(delegator) == 500 * WAD
+
+
+def test_total_votes_is_the_sum_of_every_account(
+    pool, operator, delegator, other_delegator, protocol
+):
+    delegate(pool, delegator, operator, 400 * WAD)
+    delegate(pool, other_delegator, operator, 300 * WAD)
+    request(pool, delegator, operator, 150 * WAD)
+    with boa.env.prank(protocol):
+        pool.pay_reward(operator, 70 * WAD)
+    request(pool, operator, operator, 200 * WAD)
+    delegate(pool, other_delegator, operator, 5 * WAD)
+    accounts = [operator, delegator, other_delegator]
+    assert [pool.votes(a) for a in accounts] == [800 * WAD, 250 * WAD, 305 * WAD]
+    assert pool.total_votes() == sum(pool.votes(a) for a in accounts)
+
+
+# --- checkpoints by block ---------------------------------------------------------------
+
+
+def test_writes_in_one_block_overwrite_its_checkpoint(pool, operator, delegator):
+    mine()
+    block = block_number()
+    delegate(pool, delegator, operator, 100 * WAD)
+    delegate(pool, delegator, operator, 200 * WAD)
+    request(pool, delegator, operator, 50 * WAD)
+    assert checkpoint_count(pool, delegator) == 1
+    assert pool.votes(delegator) == 250 * WAD
+    mine()
+    delegate(pool, delegator, operator, 1 * WAD)
+    assert checkpoint_count(pool, delegator) == 2
+    mine()
+    # The block's last value is the one read back.
+    assert pool.votes_at(delegator, block - 1) == 0
+    assert pool.votes_at(delegator, block) == 250 * WAD
+    assert pool.votes_at(delegator, block + 1) == 251 * WAD
+
+
+def test_a_block_that_ends_at_zero_reads_zero(pool, operator, delegator):
+    mine()
+    block = block_number()
+    delegate(pool, delegator, operator, 100 * WAD)
+    request(pool, delegator, operator, 100 * WAD)
+    mine()
+    assert pool.votes_at(delegator, block) == 0
+    assert checkpoint_count(pool, delegator) == 1
+
+
+def test_history_lookups_at_every_past_block(pool, operator, delegator):
+    """Sixty blocks of deposits and requests, some blocks with several
+    writes and some with none: votes_at of every one of them (and of the
+    blocks before the first) is the value at the end of that block."""
+    mine()
+    first = block_number()
+    expected = {first - 2: 0, first - 1: 0}
+    power = 0
+    for i in range(60):
+        block = block_number()
+        writes = (i * 7) % 5  # 0 to 4 writes in this block
+        for j in range(writes):
+            if (i + j) % 3 == 2 and power > 0:
+                amount = min(power, (i + 1) * WAD)
+                request(pool, delegator, operator, amount)
+                power -= amount
+            else:
+                amount = (i + j + 1) * WAD
+                delegate(pool, delegator, operator, amount)
+                power += amount
+        mine(1 + i % 3)
+        # This block and the empty ones after it end with the same power.
+        for past in range(block, block_number()):
+            expected[past] = power
+    assert pool.votes(delegator) == power
+    assert checkpoint_count(pool, delegator) == sum(1 for i in range(60) if (i * 7) % 5)
+    for block, value in expected.items():
+        assert pool.votes_at(delegator, block) == value, block
+
+
+def test_history_of_one_account_ignores_the_others(pool, operator, delegator, other_delegator):
+    mine()
+    block = block_number()
+    delegate(pool, delegator, operator, 100 * WAD)
+    mine()
+    delegate(pool, other_delegator, operator, 300 * WAD)
+    mine()
+    assert pool.votes_at(delegator, block) == 100 * WAD
+    assert pool.votes_at(other_delegator, block) == 0
+    assert pool.votes_at(other_delegator, block + 1) == 300 * WAD
+
+
+def test_votes_at_the_current_block_reverts(pool, operator):
+    with boa.reverts("staking: block not yet mined"):
+        pool.votes_at(operator, block_number())
+
+
+@pytest.mark.parametrize("ahead", [1, 1_000, 2**64])
+def test_votes_at_a_future_block_reverts(pool, operator, ahead):
+    with boa.reverts("staking: block not yet mined"):
+        pool.votes_at(operator, block_number() + ahead)
+
+
+def test_votes_at_the_previous_block_is_readable(pool, operator):
+    # The pool fixture staked in this block: the previous one had nothing.
+    assert pool.votes_at(operator, block_number() - 1) == 0
+    mine()
+    assert pool.votes_at(operator, block_number() - 1) == 1_000 * WAD
+    assert pool.votes_at(operator, 0) == 0
