@@ -11,10 +11,17 @@ RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 # `make fuzz` runs the long `campaign` profile.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: bootstrap test fuzz lint format compile bench-gas bench-node lock clean
+# `make demo`, the main job: a whole task on a local chain (docs/demo.md).
+# DEMO_ARGS=--open opens the HTML report; DEMO_ARGS="--size small" is quicker.
+DEMO_ARGS ?=
+
+.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-node lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
+
+demo: bootstrap
+	@$(RUN) ape run demo --network ethereum:local:foundry $(DEMO_ARGS)
 
 test: bootstrap
 	@$(RUN) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) ape test --network ethereum:local:foundry

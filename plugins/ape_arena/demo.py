@@ -1,0 +1,437 @@
+"""The main job: a whole arena on a local chain, played with the real node
+code, explained in tables and an HTML report.
+
+A creator posts an `lm` task on a corpus built offline (Python's own
+standard library sources). Four trainers take part: three train GPTs of
+different sizes, the fourth copies the smallest one's model and commits
+its hash later (a plagiarist). Three validators score them: two honestly,
+one lazily with random scores. Two delegators back a trainer and a
+validator. Every phase runs, the task is finalized, everyone claims, and
+every token is accounted for.
+"""
+
+import random
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ape_arena.chain.tasks import INVALID_SCORE, TaskClient
+from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
+from ape_arena.node.spec import load_spec
+from ape_arena.node.state import StateStore
+
+WAD = 10**18
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    corpus_bytes: int
+    block_size: int
+    steps: int
+    shapes: tuple[tuple[str, dict], ...]
+
+
+SIZES = {
+    "full": DemoSize(
+        corpus_bytes=400_000,
+        block_size=64,
+        steps=120,
+        shapes=(
+            ("trainer-small", {"n_layer": 1, "n_head": 2, "n_embd": 32}),
+            ("trainer-medium", {"n_layer": 2, "n_head": 4, "n_embd": 64}),
+            ("trainer-large", {"n_layer": 3, "n_head": 4, "n_embd": 96}),
+        ),
+    ),
+    "small": DemoSize(
+        corpus_bytes=40_000,
+        block_size=32,
+        steps=6,
+        shapes=(
+            ("trainer-small", {"n_layer": 1, "n_head": 2, "n_embd": 16}),
+            ("trainer-medium", {"n_layer": 1, "n_head": 2, "n_embd": 32}),
+            ("trainer-large", {"n_layer": 2, "n_head": 2, "n_embd": 32}),
+        ),
+    ),
+}
+
+SPEC = """\
+kind: lm
+kind_params: {{max_params: 500000, block_size: {block}, eval_batch_size: 16}}
+data:
+  demo: {{seed: 7, size: {size}}}
+reward: 10000
+bond: 100
+min_trainer_stake: 1000
+min_validator_stake: 1000
+max_trainers: 8
+max_validators: 8
+tolerance_bps: 50
+durations: {{submit: 1h, model_reveal: 1h, eval_reveal: 1h, score_commit: 1h, score_reveal: 1h}}
+"""
+
+
+@dataclass
+class Actor:
+    label: str
+    role: str
+    account: Any
+    commission_bps: int = 0
+    stake: int = 0
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+
+@dataclass
+class DemoResult:
+    task_id: int
+    report: dict
+    report_path: Path
+    actors: list[Actor] = field(default_factory=list)
+
+
+def run_demo(
+    project,
+    provider,
+    deployer,
+    make_account,
+    folder: Path,
+    size: str = "full",
+    device: str = "auto",
+    echo=print,
+) -> DemoResult:
+    """Play the demo on the connected local chain; `make_account()` returns a
+    new funded (ETH) account; `folder` receives the node data and report."""
+    from ape import chain
+
+    from ape_arena.chain.deploy import DeployParams, deploy_protocol
+    from ape_arena.chain.protocol import load_protocol
+
+    shape = SIZES[size]
+    started = time.monotonic()
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    deployments = folder / "deployments"
+
+    echo("1. Deploying AIArena: token, staking, task manager, emission, governor")
+    deploy_protocol(
+        project, provider, deployer, deployments, DeployParams.for_local_chain(), log=lambda _: None
+    )
+    protocol = load_protocol(project, provider, deployments)
+    token, staking = protocol.token, protocol.staking
+
+    creator = Actor("creator", "creator", make_account())
+    trainers = [
+        Actor(label, "trainer", make_account(), 1_000, 3_000 * WAD) for label, _ in shape.shapes
+    ]
+    copycat = Actor("trainer-copycat", "trainer", make_account(), 1_000, 3_000 * WAD)
+    validators = [
+        Actor("validator-1", "validator", make_account(), 500, 4_000 * WAD),
+        Actor("validator-2", "validator", make_account(), 500, 4_000 * WAD),
+        Actor("validator-lazy", "validator", make_account(), 500, 4_000 * WAD),
+    ]
+    delegators = [
+        Actor("delegator-1", "delegator", make_account()),
+        Actor("delegator-2", "delegator", make_account()),
+    ]
+    operators = [*trainers, copycat, *validators]
+    everyone = [creator, *operators, *delegators]
+
+    echo("2. Funding the participants and opening their staking pools")
+    for actor in everyone:
+        token.transfer(actor.account, 20_000 * WAD, sender=deployer)
+    for actor in operators:
+        token.approve(staking, actor.stake, sender=actor.account)
+        staking.open_pool(actor.commission_bps, actor.stake, sender=actor.account)
+    backed = {delegators[0].label: trainers[-1], delegators[1].label: validators[0]}
+    for delegator in delegators:
+        operator = backed[delegator.label]
+        token.approve(staking, 2_000 * WAD, sender=delegator.account)
+        staking.invoke_transaction(
+            "delegate", operator.address, 2_000 * WAD, sender=delegator.account
+        )
+    chain.mine()
+
+    def context(actor: Actor) -> NodeContext:
+        return NodeContext(
+            protocol=protocol,
+            account=actor.account,
+            state=StateStore(folder / "state"),
+            store_url=str(folder / "store"),
+            work=folder / "work",
+            device=device,
+            log=lambda line: echo(f"   {actor.label}: {line.strip()}"),
+        )
+
+    echo("3. The creator posts an lm task on a corpus built offline")
+    spec_file = folder / "task.yaml"
+    spec_file.write_text(SPEC.format(block=shape.block_size, size=shape.corpus_bytes))
+    creator_node = Creator(context(creator))
+    task_id = creator_node.create(load_spec(spec_file), spec_file)
+    client = TaskClient(protocol)
+    info = client.info(task_id)
+
+    echo("4. Submit phase: trainers train and commit, validators join")
+    trainer_nodes = {}
+    common = {"steps": shape.steps, "batch_size": 16, "warmup_steps": 2, "log_every": shape.steps}
+    for actor, (_, choices) in zip(trainers, shape.shapes, strict=True):
+        node = Trainer(context(actor), {**choices, **common})
+        trainer_nodes[actor.label] = node
+        _say(echo, actor, node.advance(task_id))
+    # The copycat takes the small model from the public store and commits
+    # its hash later than its author did.
+    original = trainers[0]
+    record = context(original).state.load(
+        int(provider.chain_id), task_id, "trainer", original.address
+    )
+    copied = folder / "copied-model"
+    shutil.copytree(Path(record["model_dir"]), copied)
+    chain.mine()
+    copy_node = Trainer(context(copycat), model_dir=copied)
+    trainer_nodes[copycat.label] = copy_node
+    _say(echo, copycat, copy_node.advance(task_id))
+    rng = random.Random(1)
+
+    def lazy_scores(_task_id, trainer_list, _models):
+        return [rng.randrange(1_000_000, 8_000_000) for _ in trainer_list]
+
+    validator_nodes = {
+        v.label: Validator(context(v), scorer=lazy_scores if v.label == "validator-lazy" else None)
+        for v in validators
+    }
+    for v in validators:
+        _say(echo, v, validator_nodes[v.label].advance(task_id))
+
+    echo("5. Model reveal: every trainer reveals; of two equal hashes the later is disqualified")
+    chain.mine(timestamp=info.deadlines.submit_end)
+    for actor in [*trainers, copycat]:
+        _say(echo, actor, trainer_nodes[actor.label].advance(task_id))
+
+    echo("6. Eval reveal: the creator publishes the hidden eval set; validators score and commit")
+    chain.mine(timestamp=info.deadlines.reveal_end)
+    _say(echo, creator, creator_node.advance(task_id))
+    for v in validators:
+        _say(echo, v, validator_nodes[v.label].advance(task_id))
+
+    echo("7. Score reveal phase: validators reveal their scores")
+    chain.mine(timestamp=info.deadlines.score_commit_end)
+    for v in validators:
+        _say(echo, v, validator_nodes[v.label].advance(task_id))
+
+    before = {
+        a.address: int(staking.assets_of(backed[a.label].address, a.address)) for a in delegators
+    }
+    echo("8. Finalize (consensus, ranks, trust, split) and everyone claims")
+    chain.mine(timestamp=info.deadlines.score_reveal_end)
+    nodes = [*trainer_nodes.values(), *validator_nodes.values()]
+    for node in nodes:
+        node.advance(task_id)
+
+    report = build_report(protocol, task_id, creator, [*trainers, copycat], validators, delegators,
+                          backed, before, provider, deployer)  # fmt: skip
+    report["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    from ape_arena.report import write_report
+
+    report_path = write_report(folder / "report.html", report)
+    return DemoResult(task_id, report, report_path, everyone)
+
+
+def _say(echo, actor: Actor, outcome) -> None:
+    for line in outcome.did:
+        echo(f"   {actor.label}: {line}")
+
+
+def build_report(protocol, task_id, creator, trainers, validators, delegators, backed, before,
+                 provider, deployer) -> dict:  # fmt: skip
+    """Everything the demo shows, as the report's data (report/html.py)."""
+    from ape_arena.chain.events import logs
+    from ape_arena.kinds.scores import from_score
+
+    client = TaskClient(protocol)
+    tasks, staking = protocol.tasks, protocol.staking
+    info = client.info(task_id)
+    labels = {a.address: a.label for a in [creator, *trainers, *validators, *delegators]}
+    revealed = client.revealed_scores(task_id)
+    claims = client.claims(task_id)
+    paid = {}
+    for log in logs(staking, "RewardPaid", protocol.start_block):
+        if str(log.payer) == str(tasks.address):
+            paid[str(log.operator)] = (int(log.amount), int(log.commission))
+
+    def metric(score: int):
+        return None if score == INVALID_SCORE else round(from_score(score), 4)
+
+    submissions = []
+    for index, t in enumerate(trainers):
+        p = client.participant(task_id, t.address)
+        consensus = int(tasks.consensus_of(task_id, t.address))
+        status = "valid"
+        if p.disqualified:
+            status = "disqualified (plagiarism)"
+        elif not p.revealed:
+            status = "not revealed"
+        elif consensus == INVALID_SCORE:
+            status = "invalid"
+        model = _model_params(t, client, task_id)
+        submissions.append({
+            "label": t.label,
+            "address": t.address,
+            "params": model,
+            "rank": None if int(p.rank) == 2**256 - 1 else int(p.rank) + 1,
+            "consensus": metric(consensus),
+            "status": status,
+            "scores": {labels[v]: metric(s[index]) for v, s in revealed.items()},
+            "reward": claims.get(t.address, (0, 0))[0] / WAD,
+        })  # fmt: skip
+    submissions.sort(key=lambda s: (s["rank"] is None, s["rank"] or 0))
+    validator_rows = []
+    for v in validators:
+        p = client.participant(task_id, v.address)
+        validator_rows.append({
+            "label": v.label,
+            "address": v.address,
+            "trust": int(tasks.trust(task_id, v.address)) / WAD,
+            "revealed": bool(p.revealed),
+            "reward": claims.get(v.address, (0, 0))[0] / WAD,
+            "note": "scores at random" if v.label == "validator-lazy" else "scores honestly",
+        })  # fmt: skip
+    payouts = []
+    for actor in [*trainers, *validators]:
+        reward, commission = paid.get(actor.address, (0, 0))
+        delegator_rows = []
+        delegated_share = 0
+        for d in delegators:
+            if backed[d.label].address == actor.address:
+                gain = int(staking.assets_of(actor.address, d.address)) - before[d.address]
+                delegated_share += max(gain, 0)
+                delegator_rows.append({"label": d.label, "share": gain / WAD})
+        slashed = claims.get(actor.address, (0, 0))[1]
+        payouts.append({
+            "label": actor.label,
+            "role": actor.role,
+            "reward": reward / WAD,
+            "commission": commission / WAD,
+            "to_pool": (reward - commission) / WAD,
+            "operator_share": (reward - commission - delegated_share) / WAD,
+            "delegators": delegator_rows,
+            "slashed": slashed / WAD,
+        })  # fmt: skip
+
+    story = _story(submissions, validator_rows, payouts)
+    fee = info.reward + info.emission - info.train_reward - info.validator_reward
+    return {
+        "title": f"AIArena demo: one {info.kind} task on a local chain",
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "network": f"{provider.network.ecosystem.name}:{provider.network.name}:{provider.name} "
+        f"(chain id {provider.chain_id})",
+        "task": {
+            "id": task_id,
+            "kind": info.kind,
+            "metric": "bits per byte",
+            "lower_is_better": True,
+            "reward": info.reward / WAD,
+            "emission": info.emission / WAD,
+            "train_reward": info.train_reward / WAD,
+            "validator_reward": info.validator_reward / WAD,
+            "fee": fee / WAD,
+        },
+        "submissions": submissions,
+        "validators": validator_rows,
+        "payouts": payouts,
+        "story": story,
+        "conservation": conservation(
+            protocol, [creator, *trainers, *validators, *delegators], deployer
+        ),
+    }
+
+
+def _model_params(actor, client, task_id) -> int | None:
+    import json
+
+    models = client.revealed_models(task_id)
+    if actor.address not in models:
+        return None
+    uri = models[actor.address][1]
+    config = Path(uri.removeprefix("file://")) / "config.json"
+    try:
+        data = json.loads(config.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    from ape_arena.ml.models import config_from_dict
+
+    return config_from_dict(data).num_params()
+
+
+def _story(submissions, validators, payouts) -> list[str]:
+    lines = []
+    for s in submissions:
+        if s["status"].startswith("disqualified"):
+            slashed = next((p["slashed"] for p in payouts if p["label"] == s["label"]), 0)
+            lines.append(
+                f"{s['label']} revealed a model hash another trainer had committed first: it was "
+                f"disqualified, earned nothing and lost {slashed:,.4f} ARENA of its stake."
+            )
+    ranked = [s for s in submissions if s["rank"]]
+    if ranked:
+        best = ranked[0]
+        lines.append(
+            f"{best['label']} ranked first with {best['consensus']:.4f} bits per byte and earned "
+            f"{best['reward']:,.4f} ARENA; rewards fall by q per rank and grow with stake."
+        )
+    honest = [v for v in validators if v["note"] == "scores honestly"]
+    for v in validators:
+        if v["note"] != "scores honestly":
+            lines.append(
+                f"{v['label']} scored at random: its scores agreed with the consensus on "
+                f"{v['trust']:.0%} of the submissions, so it earned {v['reward']:,.4f} ARENA "
+                f"against {honest[0]['reward']:,.4f} for an honest validator of the same stake."
+            )
+    return lines
+
+
+def conservation(protocol, actors, deployer) -> dict:
+    """Every ARENA in existence, by holder, read one balance at a time; the
+    sum must equal the supply. Inside staking and the task manager, what
+    each holds must equal what its own books say it owes."""
+    token, staking, tasks = protocol.token, protocol.staking, protocol.tasks
+    holders = [
+        ("staking contract", staking.address),
+        ("task manager", tasks.address),
+        ("emission", protocol.emission.address),
+        ("treasury (governor)", protocol.governor.address),
+        ("deployer (genesis holder)", deployer.address),
+        *[(a.label, a.address) for a in actors],
+    ]
+    rows = [{"holder": name, "amount": int(token.balanceOf(addr)) / WAD} for name, addr in holders]
+    balances = sum(int(token.balanceOf(addr)) for _, addr in holders)
+    supply = int(token.totalSupply())
+
+    operators = [a.address for a in actors if a.role in ("trainer", "validator")]
+    staking_books = (
+        sum(
+            int(staking.pools(op).total_assets) + int(staking.pools(op).commission_owed)
+            for op in operators
+        )
+        + int(staking.total_unbonding())
+        + int(staking.treasury_owed())
+    )
+    staking_held = int(token.balanceOf(staking.address))
+    task_books = sum(int(tasks.tasks(i).balance) for i in range(1, int(tasks.task_count()) + 1))
+    task_held = int(token.balanceOf(tasks.address))
+    checks = [
+        {"holder": "staking: held vs pools + unbonding + commission + slashes owed",
+         "amount": (staking_held - staking_books) / WAD},
+        {"holder": "task manager: held vs task balances", "amount": (task_held - task_books) / WAD},
+    ]  # fmt: skip
+    ok = balances == supply and staking_held == staking_books and task_held == task_books
+    return {
+        "ok": ok,
+        "rows": rows + checks,
+        "total": balances / WAD,
+        "supply": supply / WAD,
+        "difference": (balances - supply) / WAD,
+    }

@@ -1,0 +1,144 @@
+"""`ape run demo --network ethereum:local:foundry` (what `make demo` runs):
+a whole arena on a local chain with the real node code, explained.
+
+See plugins/ape_arena/demo.py for the scenario.
+"""
+
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+WAD = 10**18
+
+
+def _num(value, places: int = 4) -> str:
+    return "-" if value is None else f"{value:,.{places}f}"
+
+
+def print_summary(report: dict, echo=click.echo) -> None:
+    from ape_arena._cli._render import table
+
+    task = report["task"]
+    echo("")
+    echo(
+        f"Task {task['id']} ({task['kind']}): reward {_num(task['reward'])} ARENA; "
+        f"trainers' share {_num(task['train_reward'])}, validators' share "
+        f"{_num(task['validator_reward'])}, protocol fee {_num(task['fee'])}. "
+        f"Scores are {task['metric']} on the hidden eval set: lower is better."
+    )
+    validators = [v["label"] for v in report["validators"]]
+    table(
+        "Leaderboard",
+        ["rank", "trainer", "params", "consensus bpb", "status", *validators, "reward ARENA"],
+        [
+            (
+                s["rank"] or "-",
+                s["label"],
+                f"{s['params']:,}" if s["params"] else "-",
+                _num(s["consensus"]),
+                s["status"],
+                *[_num(s["scores"].get(v)) for v in validators],
+                _num(s["reward"]),
+            )
+            for s in report["submissions"]
+        ],
+    )
+    table(
+        "Validators",
+        ["validator", "how it scores", "revealed", "trust", "reward ARENA"],
+        [
+            (
+                v["label"],
+                v["note"],
+                "yes" if v["revealed"] else "no",
+                _num(v["trust"], 2),
+                _num(v["reward"]),
+            )
+            for v in report["validators"]
+        ],
+    )
+    table(
+        "Where each reward went",
+        [
+            "pool",
+            "reward ARENA",
+            "commission",
+            "to the pool's shares",
+            "operator's share",
+            "delegators' shares",
+            "slashed",
+        ],
+        [
+            (
+                p["label"],
+                _num(p["reward"]),
+                _num(p["commission"]),
+                _num(p["to_pool"]),
+                _num(p["operator_share"]),
+                ", ".join(f"{d['label']} {_num(d['share'])}" for d in p["delegators"]) or "-",
+                _num(p["slashed"]),
+            )
+            for p in report["payouts"]
+        ],
+    )
+    echo("What happened:")
+    for line in report["story"]:
+        echo(f"  - {line}")
+    c = report["conservation"]
+    table(
+        "Every token accounted for",
+        ["holder", "ARENA"],
+        [(r["holder"], _num(r["amount"])) for r in c["rows"]],
+    )
+    verdict = "balanced" if c["ok"] else "MISMATCH"
+    echo(
+        f"Conservation: {verdict}: the holders above hold {_num(c['total'])} ARENA, the supply is "
+        f"{_num(c['supply'])} (difference {_num(c['difference'])}); staking and the task manager "
+        "each hold exactly what their books owe."
+        if c["ok"]
+        else f"Conservation: {verdict}: difference {_num(c['difference'])} ARENA."
+    )
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Play a whole task on a local chain")
+@click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True)
+@click.option(
+    "--device", default="auto", show_default=True, help="Torch device for training and scoring."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in a browser.")
+def cli(provider, size, device, open_browser):
+    """Deploy AIArena on the local chain and play one task through every
+    phase with the real node code: four trainers (one a plagiarist), three
+    validators (one lazy), two delegators; then show who got what and why."""
+    from ape import accounts, project
+    from ape.logging import logger
+
+    from ape_arena.demo import run_demo
+
+    # One line per step of the story, not one per transaction.
+    logger.set_level("WARNING")
+
+    if provider.network.name != "local":
+        raise click.ClickException(
+            "The demo plays with test accounts and moves the chain's clock; run it on a local "
+            "network: `ape run demo --network ethereum:local:foundry` (or `make demo`)."
+        )
+    test_accounts = accounts.test_accounts
+
+    def make_account():
+        account = test_accounts.generate_test_account()
+        account.balance = 100 * WAD
+        return account
+
+    folder = Path(project.path) / ".arena" / "demo"
+    result = run_demo(
+        project, provider, test_accounts[0], make_account, folder, size, device, click.echo
+    )
+    print_summary(result.report)
+    click.echo(f"\nThe report with charts: {result.report_path}")
+    click.echo(f"Done in {result.report['elapsed_seconds']} s.")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(result.report_path.as_uri())
