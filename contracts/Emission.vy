@@ -17,7 +17,9 @@
      so that E never exceeds 365 D0 / d (D0 x days elapsed when d = 0); the
      token's MAX_SUPPLY caps it in any case. Each checkpoint floors every
      piece, so minted <= E(t) and the shortfall is at most a few wei per
-     checkpoint. Changing a parameter first checkpoints at the old values.
+     checkpoint. Changing a parameter, verifying or unverifying a task
+     first checkpoints at the old values until the schedule is released up
+     to now.
      Between two checkpoints the amount released is split by the weights
      the tasks have at the second one.
 @custom:security Only MINTER_ROLE in the token lets this contract mint, and
@@ -54,6 +56,9 @@ DECAY_PERIOD: public(constant(uint256)) = 365 * 86_400
 # @notice Yearly cuts one checkpoint applies at most; after years without a
 #         checkpoint the next calls catch up, this many years each.
 MAX_DECAYS_PER_CHECKPOINT: constant(uint256) = 16
+# Checkpoints an admin call makes at most to catch up before its change:
+# 8 x 16 = 128 years without any checkpoint.
+MAX_CATCH_UP_CHECKPOINTS: constant(uint256) = 8
 
 # Bounds of the parameters, checked by every setter.
 # @notice Highest daily emission: 0.1% of the token's cap a day.
@@ -241,7 +246,7 @@ def verify_task(task_id: uint256):
     assert not self.is_verified[task_id], "emission: task already verified"
     phase: uint256 = staticcall tasks.phase(task_id)
     assert phase >= _PHASE_SUBMIT and phase <= _PHASE_SCORE_REVEAL, "emission: task is not running"
-    self._checkpoint()
+    self._catch_up()
     assert len(self.verified_tasks) < MAX_VERIFIED_TASKS, "emission: too many verified tasks"
     self.verified_tasks.append(task_id)
     self.is_verified[task_id] = True
@@ -257,7 +262,7 @@ def unverify_task(task_id: uint256):
     """
     self._check_admin()
     assert self.is_verified[task_id], "emission: task not verified"
-    self._checkpoint()
+    self._catch_up()
     # The checkpoint may have dropped the task already.
     if self.is_verified[task_id]:
         for i: uint256 in range(MAX_VERIFIED_TASKS):
@@ -275,7 +280,7 @@ def set_daily_emission(new_value: uint256):
     @param new_value Wei per day, at most MAX_DAILY_EMISSION.
     """
     self._check_admin()
-    self._checkpoint()
+    self._catch_up()
     self._set_daily_emission(new_value)
 
 
@@ -287,7 +292,7 @@ def set_decay_bps(new_value: uint256):
     @param new_value Bps, at most MAX_DECAY_BPS.
     """
     self._check_admin()
-    self._checkpoint()
+    self._catch_up()
     self._set_decay_bps(new_value)
 
 
@@ -389,6 +394,18 @@ def _checkpoint() -> uint256:
         assert extcall token.transfer(self.treasury, to_treasury), "emission: transfer failed"
     log Checkpointed(released=due, to_tasks=to_tasks, to_treasury=to_treasury, until=until)
     return due
+
+
+@internal
+def _catch_up():
+    # Release the schedule up to now at the current values, however many
+    # checkpoints that takes, so a change that follows applies from now on
+    # and never to past years.
+    for _call: uint256 in range(MAX_CATCH_UP_CHECKPOINTS):
+        self._checkpoint()
+        if self.last_checkpoint == block.timestamp:
+            return
+    assert self.last_checkpoint == block.timestamp, "emission: call checkpoint() to catch up first"
 
 
 @internal

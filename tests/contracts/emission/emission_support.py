@@ -1,0 +1,73 @@
+"""Numbers and helpers of the Emission unit tests.
+
+The schedule, as contracts/Emission.vy documents it: `daily_emission` wei a
+day, released per second; every DECAY_PERIOD (a year) after deployment the
+daily emission is cut to floor(rate * (10_000 - decay_bps) / 10_000); each
+piece of a checkpoint (up to a cut, or up to now) is floored on its own.
+"""
+
+from support.arena import ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms
+from support.constants import DAY
+from support.dao import DAILY_EMISSION, DECAY_BPS
+
+BPS = 10_000
+YEAR = 365 * DAY
+# Emission.MAX_DECAYS_PER_CHECKPOINT (a private constant).
+MAX_DECAYS_PER_CHECKPOINT = 16
+D = DAILY_EMISSION
+CUT = BPS - DECAY_BPS
+
+# The longest phases a task may have: a task stays running for 150 days.
+MONTH = 30 * DAY
+LONG = {
+    "submit_duration": MONTH,
+    "reveal_duration": MONTH,
+    "eval_duration": MONTH,
+    "score_commit_duration": MONTH,
+    "score_reveal_duration": MONTH,
+}
+
+
+def long_terms(**overrides) -> TaskTerms:
+    """Task terms whose phases last 30 days each; a stake of 1 wei is enough."""
+    return TaskTerms(**{"min_trainer_stake": 1, "min_validator_stake": 1, **LONG, **overrides})
+
+
+def cut(rate: int, decay_bps: int = DECAY_BPS) -> int:
+    """The daily emission after one yearly cut."""
+    return rate * (BPS - decay_bps) // BPS
+
+
+def over(rate: int, seconds: int) -> int:
+    """One floored piece: `rate` wei a day for `seconds`."""
+    return rate * seconds // DAY
+
+
+def named(logs: list, name: str) -> list:
+    """The events called `name` among `logs`."""
+    return [e for e in logs if type(e).__name__ == name]
+
+
+def logs_named(contract, name: str) -> list:
+    """Events called `name` of the last call made to `contract`."""
+    return named(contract.get_logs(), name)
+
+
+__all__ = [
+    "BPS",
+    "CUT",
+    "DAY",
+    "DECAY_BPS",
+    "LONG",
+    "MAX_DECAYS_PER_CHECKPOINT",
+    "MONTH",
+    "ROLE_TRAINER",
+    "ROLE_VALIDATOR",
+    "YEAR",
+    "D",
+    "cut",
+    "logs_named",
+    "long_terms",
+    "named",
+    "over",
+]

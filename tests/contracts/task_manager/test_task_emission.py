@@ -1,0 +1,414 @@
+"""Emission in the task manager: fund() adds newly minted tokens to a running
+task's reward, emission_weight() is what the emission contract splits by, and
+settlement treats R = reward + emission as the task's reward:
+
+    fee      = R * protocol_fee_bps / 10_000                        -> treasury
+    pots     = the usual split of R - fee (test_task_rewards.py)
+    refund   = what no pot can pay (R when nothing is payable)
+    treasury = fee + ceil(refund * emission / R)     (emission's part of the refund)
+    creator  = refund - ceil(refund * emission / R)  (the escrow's part)
+
+A cancelled task returns the reward to the creator and the emission to the
+treasury. Here an account holding EMISSION_ROLE stands in for the emission
+contract (tests/contracts/emission/ runs the real one).
+"""
+
+from fractions import Fraction
+from math import floor
+
+import boa
+import pytest
+from task_manager_support import logs_named
+
+from support import oracle
+from support.arena import (
+    INVALID_SCORE,
+    PHASE_CANCELLED,
+    PHASE_EVAL_REVEAL,
+    PHASE_FINALIZE,
+    PHASE_FINALIZED,
+    PHASE_MODEL_REVEAL,
+    PHASE_NONE,
+    PHASE_SCORE_COMMIT,
+    PHASE_SCORE_REVEAL,
+    PHASE_SUBMIT,
+)
+from support.constants import WAD
+
+REWARD = 1_000 * WAD
+BOND = 10 * WAD
+FEE_BPS = 500
+GAMMA_WAD = 2 * 10**17
+Q_WAD = 85 * 10**16
+RUNNING = [
+    PHASE_SUBMIT,
+    PHASE_MODEL_REVEAL,
+    PHASE_EVAL_REVEAL,
+    PHASE_SCORE_COMMIT,
+    PHASE_SCORE_REVEAL,
+]
+OVER = [PHASE_FINALIZE, PHASE_FINALIZED, PHASE_CANCELLED]
+# An amount of emission that divides nothing evenly.
+EMISSION = 333 * WAD + 7
+
+
+@pytest.fixture
+def emission(arena):
+    """Stands in for the emission contract: holds EMISSION_ROLE and tokens
+    approved to the task manager."""
+    account = arena.actor("emission", 10_000_000 * WAD)
+    with boa.env.prank(arena.admin):
+        arena.tasks.grantRole(arena.tasks.EMISSION_ROLE(), account)
+    return account
+
+
+def fund(tm, emission, task, amount):
+    with boa.env.prank(emission):
+        tm.fund(task, amount)
+
+
+def move_to(arena, game, creator, task, phase):
+    """`task` (fresh, in its submit phase) at the start of `phase`; for
+    PHASE_NONE it stays where it is (the test uses a task that does not exist)."""
+    if phase == PHASE_NONE:
+        return
+    if phase == PHASE_FINALIZED:
+        game.advance(task, creator, PHASE_FINALIZE)
+        arena.finalize(task)
+        return
+    game.advance(task, creator, phase)
+
+
+class Balances:
+    """Token balances of the creator and the treasury."""
+
+    def __init__(self, arena, creator):
+        self.arena, self.creator = arena, creator
+        self.start = self.now()
+
+    def now(self):
+        token = self.arena.token
+        return token.balanceOf(self.creator), token.balanceOf(self.arena.treasury)
+
+    def delta(self):
+        now = self.now()
+        return now[0] - self.start[0], now[1] - self.start[1]
+
+
+def held_matches_balances(arena):
+    tm = arena.tasks
+    total = sum(tm.tasks(t).balance for t in range(1, tm.task_count() + 1))
+    assert arena.token.balanceOf(tm) == total
+
+
+# --- fund: role, phase, amount -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", [PHASE_NONE, *RUNNING, *OVER])
+def test_fund_checks_role_then_phase_then_amount(
+    arena, game, tm, joined, creator, emission, non_owner, phase
+):
+    move_to(arena, game, creator, joined, phase)
+    # PHASE_NONE: a task that does not exist.
+    task = joined + 1 if phase == PHASE_NONE else joined
+    assert tm.phase(task) == phase
+    running = phase in RUNNING
+
+    for outsider in (non_owner, creator, arena.admin):
+        with boa.env.prank(outsider), boa.reverts("task: caller is not the emission contract"):
+            tm.fund(task, WAD)
+    with (
+        boa.env.prank(emission),
+        boa.reverts("task: zero amount" if running else "task: not running"),
+    ):
+        tm.fund(task, 0)
+    if not running:
+        with boa.env.prank(emission), boa.reverts("task: not running"):
+            tm.fund(task, WAD)
+        return
+    fund(tm, emission, task, WAD)
+    assert tm.tasks(task).emission == WAD
+
+
+def test_fund_adds_to_the_escrow_and_logs_the_total(arena, game, tm, task, creator, emission):
+    other = arena.create(creator)
+    token = arena.token
+    before = token.balanceOf(emission)
+    fund(tm, emission, task, 3 * WAD)
+    (log,) = logs_named(tm, "EmissionFunded")
+    assert (log.task_id, log.amount, log.total) == (task, 3 * WAD, 3 * WAD)
+
+    game.advance(task, creator, PHASE_SCORE_REVEAL)
+    fund(tm, emission, task, 5)
+    (log,) = logs_named(tm, "EmissionFunded")
+    assert (log.task_id, log.amount, log.total) == (task, 5, 3 * WAD + 5)
+
+    record = tm.tasks(task)
+    assert record.emission == 3 * WAD + 5
+    # The escrow grew by the emission; the eval reveal gave the bond back.
+    assert record.balance == REWARD + 3 * WAD + 5
+    assert record.reward == REWARD
+    assert tm.tasks(other).emission == 0
+    assert token.balanceOf(emission) == before - 3 * WAD - 5
+    held_matches_balances(arena)
+
+
+def test_fund_needs_the_tokens(arena, tm, task, emission):
+    with boa.env.prank(emission):
+        arena.token.approve(tm, 0)
+        with boa.reverts("erc20: insufficient allowance"):
+            tm.fund(task, WAD)
+    assert tm.tasks(task).emission == 0
+
+
+# --- emission_weight -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", [*RUNNING, *OVER])
+def test_emission_weight_is_the_joined_stake_while_the_task_runs(
+    arena, game, tm, joined, creator, phase
+):
+    move_to(arena, game, creator, joined, phase)
+    record = tm.tasks(joined)
+    assert record.trainer_weight == record.validator_weight == 200 * WAD
+    expected = 400 * WAD if phase in RUNNING else 0
+    assert tm.emission_weight(joined) == expected
+
+
+def test_emission_weight_of_an_empty_or_unknown_task_is_zero(tm, task, game, trainer):
+    assert tm.emission_weight(task) == 0
+    assert tm.emission_weight(0) == tm.emission_weight(task + 1) == 0
+    game.enrol(task, [trainer], amount=123 * WAD)
+    assert tm.emission_weight(task) == 123 * WAD
+
+
+# --- settlement with emission ----------------------------------------------------------------
+
+
+def scored_task(arena, game, tm, task, creator, trainers, validators, scores, during_reveal=None):
+    """Play `task` to its finalize phase (everyone commits and reveals;
+    `during_reveal` runs in the score reveal phase) and describe it for the
+    oracle."""
+    for t in trainers:
+        game.commit(task, t)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    for t in trainers:
+        game.reveal(task, t)
+    arena.to_phase(task, PHASE_EVAL_REVEAL)
+    arena.reveal_eval(task, creator)
+    for v, values in zip(validators, scores, strict=True):
+        game.commit_scores(task, v, values)
+    arena.to_phase(task, PHASE_SCORE_REVEAL)
+    if during_reveal:
+        during_reveal()
+    for v, values in zip(validators, scores, strict=True):
+        game.reveal_scores(task, v, values)
+    arena.to_phase(task, PHASE_FINALIZE)
+    described_trainers = []
+    for t in trainers:
+        p = tm.participant(task, t)
+        model = p.commitment if p.revealed else None
+        described_trainers.append(oracle.Trainer(p.weight, p.stake, p.commit_block, model))
+    described_validators = []
+    for v, values in zip(validators, scores, strict=True):
+        p = tm.participant(task, v)
+        revealed = tuple(values) if p.revealed else None
+        described_validators.append(oracle.Validator(p.weight, p.stake, revealed))
+    return described_trainers, described_validators
+
+
+def terms(reward):
+    return oracle.Terms(
+        reward=reward,
+        protocol_fee_bps=FEE_BPS,
+        gamma_wad=GAMMA_WAD,
+        q_wad=Q_WAD,
+        tolerance_bps=100,
+    )
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+def test_a_finalized_task_pays_reward_plus_emission(
+    arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
+):
+    # Emission arrives in the submit phase and again while scores are revealed.
+    fund(tm, emission, joined, EMISSION - 1_000)
+    balances = Balances(arena, creator)
+    trainers, validators = scored_task(
+        arena,
+        game,
+        tm,
+        joined,
+        creator,
+        [trainer, other_trainer],
+        [validator, other_validator],
+        [[100, 200], [100, 210]],
+        during_reveal=lambda: fund(tm, emission, joined, 1_000),
+    )
+    assert tm.tasks(joined).emission == EMISSION
+
+    reward = REWARD + EMISSION
+    settlement = oracle.settle(terms(reward), trainers, validators)
+    arena.finalize(joined)
+    (settled,) = logs_named(tm, "TaskFinalized")
+    # The pots are those of a task whose reward is R = reward + emission.
+    ((fee, refund, train, val),) = settlement.outcomes()
+    assert (settled.protocol_fee, settled.train_reward, settled.validator_reward) == (
+        fee,
+        train,
+        val,
+    )
+    assert settled.refunded == refund == 0
+    # By hand: fee 5% of R; gamma + 0.6 x 1/2 = 1/2 of the rest to the trainers.
+    assert fee == reward * FEE_BPS // 10_000
+    assert train == (reward - fee) // 2
+    assert balances.delta() == (BOND, fee)
+
+    # Payouts: rank weights 100 and 85; trust 1 and 1/2 (tolerance 1%).
+    trainer_rewards = [train * w // (185 * WAD) for w in (100 * WAD, 85 * WAD)]
+    validator_rewards = [val * w // (150 * WAD) for w in (100 * WAD, 50 * WAD)]
+    paid = game.claim_all(joined)
+    assert [paid[trainer], paid[other_trainer]] == trainer_rewards
+    assert [paid[validator], paid[other_validator]] == validator_rewards
+    for share, amount in zip(
+        settlement.trainers + settlement.validators,
+        trainer_rewards + validator_rewards,
+        strict=True,
+    ):
+        assert share.admits(amount)
+    # Payouts exceed what the reward alone could pay: the emission is paid out.
+    assert sum(paid.values()) > REWARD - REWARD * FEE_BPS // 10_000
+    dust = reward - fee - sum(paid.values())
+    assert 0 <= dust < 4
+    assert balances.delta() == (BOND + dust, fee)
+    game.assert_settled(joined)
+
+
+def test_no_valid_submission_refunds_pro_rata(
+    arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
+):
+    """Every model is scored invalid: R_train cannot be paid. Its emission
+    part, rounded up, goes to the treasury; the rest to the creator."""
+    fund(tm, emission, joined, EMISSION)
+    trainers, validators = scored_task(
+        arena,
+        game,
+        tm,
+        joined,
+        creator,
+        [trainer, other_trainer],
+        [validator, other_validator],
+        [[INVALID_SCORE] * 2, [INVALID_SCORE] * 2],
+    )
+    reward = REWARD + EMISSION
+    ((fee, refund, train, val),) = oracle.settle(terms(reward), trainers, validators).outcomes()
+    balances = Balances(arena, creator)
+    arena.finalize(joined)
+    (settled,) = logs_named(tm, "TaskFinalized")
+    assert (settled.protocol_fee, settled.train_reward, settled.validator_reward) == (fee, 0, val)
+    assert settled.refunded == refund == oracle.train_share(reward - fee, GAMMA_WAD, 1, 1)
+    assert train == 0
+
+    to_treasury = ceil_div(refund * EMISSION, reward)
+    # Not a whole number: the rounding goes the treasury's way.
+    assert refund * EMISSION % reward != 0
+    assert to_treasury == floor(Fraction(refund * EMISSION, reward)) + 1
+    assert balances.delta() == (refund - to_treasury, fee + to_treasury)
+    # The creator never gets more of the refund than its escrow's part.
+    assert refund - to_treasury <= refund * REWARD // reward
+
+    paid = game.claim_all(joined)
+    assert paid[validator] == paid[other_validator] == val // 2
+    assert balances.delta() == (refund - to_treasury + val % 2, fee + to_treasury)
+    game.assert_settled(joined)
+
+
+def test_nothing_payable_returns_reward_to_creator_and_emission_to_treasury(
+    arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
+):
+    """No validator reveals: no pot can be paid, no fee; R goes back whole."""
+    fund(tm, emission, joined, EMISSION)
+    game.play(
+        joined,
+        creator,
+        {trainer: None, other_trainer: None},
+        {validator: [1, 2], other_validator: [1, 2]},
+        hidden_scores=[validator, other_validator],
+    )
+    balances = Balances(arena, creator)
+    arena.finalize(joined)
+    (settled,) = logs_named(tm, "TaskFinalized")
+    assert (settled.protocol_fee, settled.refunded) == (0, REWARD + EMISSION)
+    assert balances.delta() == (REWARD, EMISSION)
+    paid = game.claim_all(joined)
+    assert set(paid.values()) == {0}
+    assert balances.delta() == (REWARD, EMISSION)
+    game.assert_settled(joined)
+
+
+def test_a_task_nobody_joined_returns_its_emission_to_the_treasury(
+    arena, game, tm, task, creator, emission
+):
+    fund(tm, emission, task, EMISSION)
+    game.advance(task, creator, PHASE_FINALIZE)
+    balances = Balances(arena, creator)
+    arena.finalize(task)
+    assert tm.phase(task) == PHASE_FINALIZED
+    assert balances.delta() == (REWARD, EMISSION)
+    assert tm.tasks(task).balance == 0
+    held_matches_balances(arena)
+
+
+@pytest.mark.parametrize("by", ["cancel", "claim"])
+def test_a_cancelled_task_returns_reward_to_creator_and_emission_to_treasury(
+    arena, game, tm, joined, creator, emission, non_owner, by
+):
+    fund(tm, emission, joined, EMISSION)
+    arena.to_phase(joined, PHASE_EVAL_REVEAL)
+    fund(tm, emission, joined, 5)
+    arena.to_phase(joined, PHASE_CANCELLED)
+    balances = Balances(arena, creator)
+    if by == "cancel":
+        with boa.env.prank(non_owner):
+            tm.cancel(joined)
+    else:
+        first = game.participants(joined)[0]
+        arena.claim(joined, first)
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(creator, REWARD), (arena.treasury, EMISSION + 5)]
+    (cancelled,) = logs_named(tm, "TaskCancelled")
+    assert cancelled.refunded == REWARD
+    assert balances.delta() == (REWARD, EMISSION + 5)
+    # The bond is what is left, for the participants.
+    assert tm.tasks(joined).balance == BOND - (BOND // 4 if by == "claim" else 0)
+
+    paid = game.claim_all(joined)
+    assert all(v == BOND // 4 for v in paid.values())
+    assert balances.delta() == (REWARD, EMISSION + 5)
+    game.assert_settled(joined)
+
+
+def test_a_cancelled_task_nobody_joined_sends_emission_and_bond_to_treasury(
+    arena, tm, task, creator, emission, non_owner
+):
+    fund(tm, emission, task, EMISSION)
+    arena.to_phase(task, PHASE_CANCELLED)
+    balances = Balances(arena, creator)
+    with boa.env.prank(non_owner):
+        tm.cancel(task)
+    assert balances.delta() == (REWARD, EMISSION + BOND)
+    assert tm.tasks(task).balance == 0
+    held_matches_balances(arena)
+
+
+@pytest.mark.parametrize("phase", [PHASE_MODEL_REVEAL, PHASE_SCORE_COMMIT])
+def test_emission_does_not_change_the_escrowed_reward(
+    arena, game, tm, task, creator, emission, phase
+):
+    move_to(arena, game, creator, task, phase)
+    fund(tm, emission, task, EMISSION)
+    assert tm.tasks(task).reward == REWARD
+    assert tm.tasks(task).emission == EMISSION
