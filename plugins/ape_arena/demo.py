@@ -13,7 +13,7 @@ every token is accounted for.
 import random
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,14 @@ def run_demo(
     deployments = folder / "deployments"
 
     echo("1. Deploying AIArena: token, staking, task manager, emission, governor")
-    deploy_protocol(
-        project, provider, deployer, deployments, DeployParams.for_local_chain(), log=lambda _: None
+    # Local-chain governance times; emission small enough to read beside the
+    # reward (1,000 ARENA an hour); any staker with 1,000 ARENA may propose.
+    params = replace(
+        DeployParams.for_local_chain(),
+        daily_emission=24_000 * WAD,
+        proposal_threshold=1_000 * WAD,
     )
+    deploy_protocol(project, provider, deployer, deployments, params, log=lambda _: None)
     protocol = load_protocol(project, provider, deployments)
     token, staking = protocol.token, protocol.staking
 
@@ -175,6 +180,21 @@ def run_demo(
     client = TaskClient(protocol)
     info = client.info(task_id)
 
+    echo("   The DAO verifies the task for emission: propose, vote, timelock, execute")
+    governor, emission = protocol.governor, protocol.emission
+    action = emission.verify_task.encode_input(task_id)
+    governor.propose(
+        [emission.address], [action], f"Verify task {task_id}", sender=validators[0].account
+    )
+    proposal_id = int(governor.proposal_count())
+    for v in validators:
+        governor.vote(proposal_id, 1, sender=v.account)
+    chain.mine(timestamp=int(governor.proposals(proposal_id).vote_end))
+    governor.queue(proposal_id, sender=creator.account)
+    chain.mine(timestamp=int(governor.proposals(proposal_id).eta))
+    governor.execute(proposal_id, [emission.address], [action], sender=creator.account)
+    echo(f"   proposal {proposal_id} executed: task {task_id} receives emission")
+
     echo("4. Submit phase: trainers train and commit, validators join")
     trainer_nodes = {}
     common = {"steps": shape.steps, "batch_size": 16, "warmup_steps": 2, "log_every": shape.steps}
@@ -206,11 +226,20 @@ def run_demo(
     for v in validators:
         _say(echo, v, validator_nodes[v.label].advance(task_id))
 
+    def checkpoint() -> None:
+        minted = emission.checkpoint.call()
+        emission.checkpoint(sender=creator.account)
+        echo(
+            f"   emission checkpoint: {minted / WAD:,.4f} new ARENA, the task's share to its reward"
+        )
+
+    checkpoint()
     echo("5. Model reveal: every trainer reveals; of two equal hashes the later is disqualified")
     chain.mine(timestamp=info.deadlines.submit_end)
     for actor in [*trainers, copycat]:
         _say(echo, actor, trainer_nodes[actor.label].advance(task_id))
 
+    checkpoint()
     echo("6. Eval reveal: the creator publishes the hidden eval set; validators score and commit")
     chain.mine(timestamp=info.deadlines.reveal_end)
     _say(echo, creator, creator_node.advance(task_id))
@@ -221,6 +250,7 @@ def run_demo(
     chain.mine(timestamp=info.deadlines.score_commit_end)
     for v in validators:
         _say(echo, v, validator_nodes[v.label].advance(task_id))
+    checkpoint()
 
     before = {
         a.address: int(staking.assets_of(backed[a.label].address, a.address)) for a in delegators
@@ -322,6 +352,13 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
         })  # fmt: skip
 
     story = _story(submissions, validator_rows, payouts)
+    if info.emission:
+        story.insert(
+            0,
+            f"The DAO verified task {task_id} for emission by a proposal: "
+            f"{info.emission / WAD:,.4f} new ARENA streamed into its reward on top of the "
+            f"{info.reward / WAD:,.4f} the creator escrowed, split by the same formulas.",
+        )
     fee = info.reward + info.emission - info.train_reward - info.validator_reward
     return {
         "title": f"AIArena demo: one {info.kind} task on a local chain",

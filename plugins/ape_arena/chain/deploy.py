@@ -94,7 +94,7 @@ def deploy_protocol(
 
     def deployed(name: str, *args):
         contract = getattr(project, name).deploy(*args, **tx)
-        blocks[name] = provider.get_block("latest").number
+        blocks[name] = int(provider.get_receipt(contract.txn_hash).block_number)
         log(f"deployed {name:<12} {contract.address}")
         return contract
 

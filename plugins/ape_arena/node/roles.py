@@ -403,6 +403,11 @@ class Trainer(_Role):
         )  # fmt: skip
         self.remember(task_id, revealed=True)
         outcome.did.append(f"revealed model {record['model_hash'][:18]}... for task {task_id}")
+        if self.ctx.client.participant(task_id, self.ctx.address).disqualified:
+            outcome.did.append(
+                "disqualified: another trainer committed the same model hash earlier; "
+                "this submission earns nothing and its stake is slashed on claim"
+            )
 
 
 ScoreFn = Callable[[int, list[str], dict[str, tuple[bytes, str]]], list[int]]
