@@ -12,10 +12,8 @@ COMMISSION = {"trainer": 0.10, "validator": 0.05}
 
 @pytest.fixture(scope="module")
 def demo(require_anvil, project, accounts, tmp_path_factory):
-    test_accounts = accounts.test_accounts
-
     def make_account():
-        account = test_accounts.generate_test_account()
+        account = accounts.generate_test_account()
         account.balance = 100 * WAD
         return account
 

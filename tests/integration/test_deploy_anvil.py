@@ -419,12 +419,6 @@ def test_base_sepolia_rehearsal(rehearsal, base_sepolia_node, deployer):
     assert nonce_on(base_sepolia_node, deployer.address) == 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deploy_protocol records the latest block after each deployment, which on a "
-    "network with confirmations (Base Sepolia: 2) is later than the deployment's own block; "
-    "plugins/ape_arena/chain/deploy.py should take the block from the deployment receipt",
-)
 def test_live_record_has_the_deployment_blocks(rehearsal, base_sepolia_node):
     assert rehearsal.code == 0, rehearsal.output
     record = json.loads(rehearsal.path.read_text())

@@ -34,7 +34,7 @@ from ape_arena.kinds.base import (
     params_error,
     spec_error,
 )
-from ape_arena.kinds.common import read_optim_params, read_task_limits, run_identity, train_config
+from ape_arena.kinds.common import fit_and_save, read_optim_params, read_task_limits
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -55,9 +55,8 @@ from ape_arena.ml.models import (
     check_num_params,
     load_weights,
     read_config,
-    save_model_dir,
 )
-from ape_arena.ml.train import StepLog, TrainResult, dist_info, train
+from ape_arena.ml.train import StepLog, TrainResult
 
 SUFFIXES = (NPZ, JSONL, CSV, PARQUET)
 DEFAULT_DEMO_EXAMPLES = 4_000
@@ -200,22 +199,17 @@ class ClassifyKind(TaskKind):
         else:
             task = {"in_dim": features.shape[1], "n_classes": max(2, int(labels.max()) + 1)}
         _check_arrays(features, labels, task, data_dir)
-        config = _model_config(choices, task)
-        torch.manual_seed(choices["seed"])
-        model = config.build()
-        data = features.tobytes() + labels.tobytes()
-        result = train(
-            model,
-            epoch_batches(features, labels, choices["batch_size"], choices["seed"]),
-            train_config(choices),
+        return fit_and_save(
+            self.name,
+            _model_config(choices, task),
+            lambda: epoch_batches(features, labels, choices["batch_size"], choices["seed"]),
+            choices,
             device,
             checkpoint_dir,
-            run_info=run_identity(self.name, config.to_dict(), choices, data),
-            on_log=on_log,
+            features.tobytes() + labels.tobytes(),
+            on_log,
+            out_dir,
         )
-        if dist_info().is_main:
-            save_model_dir(model, config, out_dir)
-        return result
 
     def score(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ape_arena.kinds.base import params_error, spec_error
@@ -101,3 +101,39 @@ def run_identity(
         "train": {k: v for k, v in choices.items() if k not in _NOT_IDENTITY},
         "data_sha256": hashlib.sha256(data).hexdigest(),
     }
+
+
+def fit_and_save(
+    kind: str,
+    config: Any,
+    make_batches: Callable[[], Callable[[int], Any]],
+    choices: Mapping[str, Any],
+    device: str,
+    checkpoint_dir: Any,
+    data: bytes,
+    on_log: Callable[[Any], None] | None,
+    out_dir: Any,
+) -> Any:
+    """Build the model from `config` with the run's seed, train it on the
+    batches `make_batches()` returns (made after the model, so the model's
+    initialisation never depends on them), and save it to `out_dir` from
+    rank 0. The run is resumable from `checkpoint_dir`."""
+    import torch
+
+    from ape_arena.ml.models import save_model_dir
+    from ape_arena.ml.train import dist_info, train
+
+    torch.manual_seed(choices["seed"])
+    model = config.build()
+    result = train(
+        model,
+        make_batches(),
+        train_config(choices),
+        device,
+        checkpoint_dir,
+        run_info=run_identity(kind, config.to_dict(), choices, data),
+        on_log=on_log,
+    )
+    if dist_info().is_main:
+        save_model_dir(model, config, out_dir)
+    return result

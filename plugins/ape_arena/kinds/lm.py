@@ -37,12 +37,7 @@ from ape_arena.kinds.base import (
     params_error,
     spec_error,
 )
-from ape_arena.kinds.common import (
-    read_optim_params,
-    read_task_limits,
-    run_identity,
-    train_config,
-)
+from ape_arena.kinds.common import fit_and_save, read_optim_params, read_task_limits
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -61,9 +56,8 @@ from ape_arena.ml.models import (
     check_num_params,
     load_weights,
     read_config,
-    save_model_dir,
 )
-from ape_arena.ml.train import StepLog, TrainResult, dist_info, train
+from ape_arena.ml.train import StepLog, TrainResult
 
 VOCAB = 256
 SUFFIXES = (TEXT, JSONL, CSV, PARQUET)
@@ -219,21 +213,17 @@ class LMKind(TaskKind):
             raise DataError(
                 f"{data_dir} holds {corpus.size} bytes; training needs at least {context + 2}"
             )
-        config = self._model_config(choices)
-        torch.manual_seed(choices["seed"])
-        model = config.build()
-        result = train(
-            model,
-            window_batches(corpus, context, choices["batch_size"], choices["seed"]),
-            train_config(choices),
+        return fit_and_save(
+            self.name,
+            self._model_config(choices),
+            lambda: window_batches(corpus, context, choices["batch_size"], choices["seed"]),
+            choices,
             device,
             checkpoint_dir,
-            run_info=run_identity(self.name, config.to_dict(), choices, data),
-            on_log=on_log,
+            data,
+            on_log,
+            out_dir,
         )
-        if dist_info().is_main:
-            save_model_dir(model, config, out_dir)
-        return result
 
     def score(
         self,

@@ -140,6 +140,37 @@ class _Role:
         self.ctx.send(self.ctx.protocol.tasks, "join", task_id, self.role, amount)
         return f"joined task {task_id} as a {self.role_name} with {amount / WAD:,.4f} ARENA"
 
+    def begin(self, task_id: int, outcome: Outcome, action: str):
+        """The task's info, and this account's record in it (None in the
+        submit phase, after joining if needed)."""
+        client = self.ctx.client
+        info = client.info(task_id)
+        if info.phase == PHASE_SUBMIT:
+            joined = self.join(task_id, getattr(self, "stake", None))
+            if joined:
+                outcome.did.append(joined)
+            return info, None
+        p = client.participant(task_id, self.ctx.address)
+        if int(p.role) != self.role:
+            client.expect_joined(task_id, self.ctx.address, self.role, action)
+        return info, p
+
+    def revealable(self, task_id: int, p, outcome: Outcome, what: str) -> dict | None:
+        """The state record to reveal from, or None when there is nothing to
+        reveal (already revealed, or never committed)."""
+        if p.revealed:
+            return None
+        if not p.committed:
+            outcome.did.append(f"nothing was committed to task {task_id}; nothing to reveal")
+            return None
+        record = self.record(task_id)
+        if not record.get("salt"):
+            raise TaskError(
+                f"No salt for task {task_id} in {self.ctx.state.folder}; the {what} can only "
+                "be revealed from the node state that committed it."
+            )
+        return record
+
     def settle(self, task_id: int, phase: int, outcome: Outcome) -> None:
         """Finalize (anyone may) and claim this account's part."""
         tasks = self.ctx.protocol.tasks
@@ -295,19 +326,12 @@ class Trainer(_Role):
         self.model_dir = model_dir
 
     def advance(self, task_id: int) -> Outcome:
-        ctx, client = self.ctx, self.ctx.client
         outcome = Outcome()
-        info = client.info(task_id)
-        if info.phase == PHASE_SUBMIT:
-            joined = self.join(task_id, self.stake)
-            if joined:
-                outcome.did.append(joined)
+        info, p = self.begin(task_id, outcome, "train")
+        if p is None:
             self._train_and_commit(task_id, info, outcome)
             outcome.next_at, outcome.next_step = info.deadlines.submit_end, "reveal the model"
             return outcome
-        p = client.participant(task_id, ctx.address)
-        if int(p.role) != ROLE_TRAINER:
-            client.expect_joined(task_id, ctx.address, ROLE_TRAINER, "train")
         if info.phase == PHASE_MODEL_REVEAL:
             self._reveal(task_id, p, outcome)
             outcome.next_at, outcome.next_step = (
@@ -386,17 +410,9 @@ class Trainer(_Role):
             ) from err
 
     def _reveal(self, task_id: int, p, outcome: Outcome) -> None:
-        if p.revealed:
+        record = self.revealable(task_id, p, outcome, "model")
+        if record is None:
             return
-        record = self.record(task_id)
-        if not p.committed:
-            outcome.did.append(f"nothing was committed to task {task_id}; nothing to reveal")
-            return
-        if not record.get("salt"):
-            raise TaskError(
-                f"No model salt for task {task_id} in {self.ctx.state.folder}; the model "
-                "can only be revealed from the node state that committed it."
-            )
         self.ctx.send(
             self.ctx.protocol.tasks, "reveal_model", task_id, _bytes(record["model_hash"]),
             record["model_uri"], _bytes(record["salt"]),
@@ -424,18 +440,11 @@ class Validator(_Role):
         self.scorer = scorer
 
     def advance(self, task_id: int) -> Outcome:
-        ctx, client = self.ctx, self.ctx.client
         outcome = Outcome()
-        info = client.info(task_id)
-        if info.phase == PHASE_SUBMIT:
-            joined = self.join(task_id, self.stake)
-            if joined:
-                outcome.did.append(joined)
+        info, p = self.begin(task_id, outcome, "validate")
+        if p is None:
             outcome.next_at, outcome.next_step = info.deadlines.reveal_end, "wait for the eval set"
             return outcome
-        p = client.participant(task_id, ctx.address)
-        if int(p.role) != ROLE_VALIDATOR:
-            client.expect_joined(task_id, ctx.address, ROLE_VALIDATOR, "validate")
         if info.phase in (PHASE_MODEL_REVEAL, PHASE_EVAL_REVEAL):
             end = (
                 info.deadlines.reveal_end
@@ -525,17 +534,9 @@ class Validator(_Role):
         return scores
 
     def _reveal(self, task_id: int, p, outcome: Outcome) -> None:
-        if p.revealed:
+        record = self.revealable(task_id, p, outcome, "scores")
+        if record is None:
             return
-        record = self.record(task_id)
-        if not p.committed:
-            outcome.did.append(f"no scores were committed to task {task_id}; nothing to reveal")
-            return
-        if not record.get("salt"):
-            raise TaskError(
-                f"No score salt for task {task_id} in {self.ctx.state.folder}; the scores can only "
-                "be revealed from the node state that committed them."
-            )
         scores = [int(s) for s in record["scores"]]
         self.ctx.send(
             self.ctx.protocol.tasks, "reveal_scores", task_id, scores, _bytes(record["salt"])
