@@ -15,7 +15,7 @@ HYPOTHESIS_PROFILE ?= ci
 # DEMO_ARGS=--open opens the HTML report; DEMO_ARGS="--size small" is quicker.
 DEMO_ARGS ?=
 
-.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-node lock clean
+.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-node bench-fairness lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -50,6 +50,14 @@ bench-gas: bootstrap
 # benchmarks/results/node.json (docs/benchmarks.md).
 bench-node: bootstrap
 	@$(RUN) python -m benchmarks.node
+
+# Fairness of the reward rules: Monte Carlo tasks on the real contracts
+# (titanoboa) with honest and adversarial agents, a parameter sweep, written to
+# benchmarks/results/fairness.json and docs/img/fairness-*.svg (docs/fairness.md).
+# About 10 minutes on 2 cores; FAIRNESS_ARGS=--quick is a smoke run.
+FAIRNESS_ARGS ?=
+bench-fairness: bootstrap
+	@$(RUN) python -m benchmarks.fairness $(FAIRNESS_ARGS)
 
 # Re-resolve requirements.in into requirements.lock in a scratch venv.
 lock:

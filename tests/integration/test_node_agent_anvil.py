@@ -153,3 +153,39 @@ def test_validator_killed_between_commit_and_reveal(protocol, accounts, folders,
     assert tasks.phase(task_id) == 7
     assert tasks.participant(task_id, accounts[3]).claimed
     assert task_id not in agent.task_ids
+
+
+def test_the_node_command_joins_once_and_resumes(setup, accounts, folders):
+    """`ape arena node` through the CLI, sharing the state folder above."""
+    from support.cli import cli_run
+
+    protocol_obj, _, creator = setup
+    tasks = protocol_obj.tasks
+    spec_file = folders / "spec.yaml"
+    task_id = creator.create(load_spec(spec_file), spec_file)
+    arena_config = config.get_config("arena")
+    previous = arena_config.data_folder, arena_config.device
+    arena_config.data_folder, arena_config.device = str(folders), "cpu"
+    try:
+        first = cli_run("node", "--role", "validator", "--task", str(task_id), "--once",
+                        "--account", "TEST::3")  # fmt: skip
+        assert first.exit_code == 0, first.output
+        assert f"joined task {task_id} as a validator" in first.output
+        assert tasks.participant(task_id, accounts[3]).role == 2
+        # Started again with no --task: it finds the task in its state and
+        # has nothing to do in the submit phase.
+        again = cli_run("node", "--role", "validator", "--once", "--account", "TEST::3")
+        assert again.exit_code == 0, again.output
+        assert f"following tasks [{task_id}]" in again.output
+        assert "joined" not in again.output
+        # A record left by another chain's task with the same id is refused.
+        state = StateStore(folders / "state")
+        chain_id = int(accounts[3].provider.chain_id)
+        state.update(chain_id, task_id, "validator", str(accounts[3]), spec_hash="0x" + "11" * 32)
+        stale = cli_run("node", "--role", "validator", "--once", "--account", "TEST::3")
+        assert "was written for another task" in stale.output
+        idle = cli_run("node", "--role", "trainer", "--once", "--account", "TEST::7")
+        assert idle.exit_code == 1
+        assert "has no task to follow; pass --task ID or --join-new" in idle.output
+    finally:
+        arena_config.data_folder, arena_config.device = previous

@@ -110,12 +110,30 @@ class _Role:
         self.ctx = ctx
 
     def record(self, task_id: int) -> dict:
-        return self.ctx.state.load(self.ctx.chain_id, task_id, self.role_name, self.ctx.address)
+        """This account's state for the task; refuses a record written for
+        another task that had the same id (a local chain started afresh)."""
+        ctx = self.ctx
+        data = ctx.state.load(ctx.chain_id, task_id, self.role_name, ctx.address)
+        written_for = data.get("spec_hash")
+        if written_for and written_for != self._spec_hash(task_id):
+            path = ctx.state.path(ctx.chain_id, task_id, self.role_name, ctx.address)
+            raise TaskError(
+                f"The node state {path} was written for another task {task_id} (a local chain "
+                "started afresh?); move that file away and run again."
+            )
+        return data
 
     def remember(self, task_id: int, **changes) -> dict:
+        """Merge `changes` into the state record, written before any
+        transaction that depends on them."""
+        self.record(task_id)
+        changes.setdefault("spec_hash", self._spec_hash(task_id))
         return self.ctx.state.update(
             self.ctx.chain_id, task_id, self.role_name, self.ctx.address, **changes
         )
+
+    def _spec_hash(self, task_id: int) -> str:
+        return _hex(self.ctx.protocol.tasks.tasks(task_id).spec_hash)
 
     def join(self, task_id: int, stake: int | None) -> str | None:
         """Join the task with `stake` (default: the task's minimum) unless joined."""
@@ -144,6 +162,7 @@ class _Role:
         """The task's info, and this account's record in it (None in the
         submit phase, after joining if needed)."""
         client = self.ctx.client
+        self.record(task_id)  # refuses a stale record before anything is sent
         info = client.info(task_id)
         if info.phase == PHASE_SUBMIT:
             joined = self.join(task_id, getattr(self, "stake", None))

@@ -1,0 +1,7 @@
+"""`python -m benchmarks.fairness`: see run.py."""
+
+import sys
+
+from .run import main
+
+sys.exit(main())

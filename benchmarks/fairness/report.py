@@ -1,0 +1,253 @@
+"""Markdown tables of the fairness results (pasted into docs/fairness.md)."""
+
+from __future__ import annotations
+
+
+def fmt(s: dict | None, digits: int = 2, scale: float = 1.0, ci: bool = True) -> str:
+    """'mean ± ci95' of a summary; '–' when missing or undefined."""
+    if not s or s.get("mean") is None:
+        return "–"
+    mean = s["mean"] * scale
+    text = f"{mean:.{digits}f}"
+    if ci and s.get("ci95") is not None:
+        text += f" ± {s['ci95'] * scale:.{digits}f}"
+    return text
+
+
+def pct(s: dict | None, ci: bool = True) -> str:
+    return fmt(s, 1, 100, ci) + ("" if not s or s.get("mean") is None else "%")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def scenario_table(data: dict) -> str:
+    rows = []
+    for sc in data["scenarios"]:
+        m = sc["metrics"]
+        rows.append(
+            [
+                f"`{sc['name']}`",
+                sc["title"],
+                fmt(m.get("rho_reward")),
+                fmt(m.get("rho_reward_per_stake")),
+                pct(m.get("top1"), ci=False),
+                fmt(m.get("gini_trainers")),
+                fmt(m.get("gini_validators_per_stake")),
+                fmt(m.get("trust_honest")),
+            ]
+        )
+    return _table(
+        [
+            "scenario",
+            "what",
+            "ρ(quality, reward)",
+            "ρ(quality, reward/stake)",
+            "best model first",
+            "Gini honest trainers",
+            "Gini honest validators, per stake",
+            "honest validators' trust",
+        ],
+        rows,
+    )
+
+
+_NOTES = {
+    "promoted_rank0": "promoted model ranked first",
+    "plagiarist_disqualified": "plagiarists disqualified",
+    "plagiarist_outranks_original": "a copy outranks the original",
+}
+
+
+def adversary_table(data: dict) -> str:
+    rows = []
+    for sc in data["scenarios"]:
+        m = sc["metrics"]
+        notes = ", ".join(f"{label} {pct(m[k], ci=False)}" for k, label in _NOTES.items() if k in m)
+        for i, g in enumerate(sc["focus"]):
+            if f"{g}.advantage" not in m and f"{g}.reward_share" not in m:
+                continue
+            alliance = g.startswith("alliance.")
+            rows.append(
+                [
+                    f"`{sc['name']}`" if i == 0 else "",
+                    g + (" (all roles)" if alliance else ""),
+                    pct(m.get(f"{g}.stake_share")),
+                    pct(m.get(f"{g}.reward_share")),
+                    fmt(m.get(f"{g}.advantage")),
+                    "" if alliance else fmt(m.get(f"{g}.return_pct"), 1),
+                    fmt(m.get(f"{g}.gain")) if f"{g}.gain" in m else "",
+                    fmt(m.get(f"{g}.trust")) if f"{g}.trust" in m else "",
+                    notes if i == 0 else "",
+                ]
+            )
+    return _table(
+        [
+            "scenario",
+            "group",
+            "stake share",
+            "reward share",
+            "advantage",
+            "return on stake, %",
+            "gain vs baseline",
+            "trust",
+            "notes",
+        ],
+        rows,
+    )
+
+
+def outlier_table(data: dict) -> str:
+    """The outlier rule: who a "score further than 10 tolerances from the
+    consensus" test would flag, per validator group."""
+    rows = []
+    for sc in data["scenarios"]:
+        m = sc["metrics"]
+        groups = sorted(
+            k.split(".")[1] for k in m if k.startswith("validator.") and k.endswith(".flagged")
+        )
+        if groups == ["honest"] and sc["name"] != "honest":
+            continue
+        cells = [f"{g}: {pct(m[f'validator.{g}.flagged'], ci=False)}" for g in groups]
+        rows.append([f"`{sc['name']}`", ", ".join(cells)])
+    return _table(["scenario", "validators flagged, by group"], rows)
+
+
+def tied_rank_table(data: dict) -> str:
+    """Trainer groups under the contract's ranking and under tied ranks."""
+    rows = []
+    for sc in data["scenarios"]:
+        m = sc["metrics"]
+        for g in sc["focus"]:
+            if not g.startswith("trainer.") or f"cf.{g}.advantage" not in m:
+                continue
+            rows.append(
+                [
+                    f"`{sc['name']}`",
+                    g,
+                    fmt(m.get(f"{g}.advantage")),
+                    fmt(m.get(f"cf.{g}.advantage")),
+                    fmt(m.get(f"{g}.gain")) if f"{g}.gain" in m else "",
+                    fmt(m.get(f"cf.{g}.gain")) if f"cf.{g}.gain" in m else "",
+                    f"{fmt(m.get('gini_trainers'), ci=False)} → "
+                    f"{fmt(m.get('cf.gini_trainers'), ci=False)}",
+                    f"{fmt(m.get('rho_reward_per_stake'), ci=False)} → "
+                    f"{fmt(m.get('cf.rho_reward_per_stake'), ci=False)}",
+                ]
+            )
+    for name in ("honest", "noisy_above"):
+        m = next((s["metrics"] for s in data["scenarios"] if s["name"] == name), None)
+        if m:
+            rows.append(
+                [
+                    f"`{name}`",
+                    "trainer.honest",
+                    fmt(m.get("trainer.honest.advantage")),
+                    fmt(m.get("cf.trainer.honest.advantage")),
+                    "",
+                    "",
+                    f"{fmt(m.get('gini_trainers'), ci=False)} → "
+                    f"{fmt(m.get('cf.gini_trainers'), ci=False)}",
+                    f"{fmt(m.get('rho_reward_per_stake'), ci=False)} → "
+                    f"{fmt(m.get('cf.rho_reward_per_stake'), ci=False)}",
+                ]
+            )
+    return _table(
+        [
+            "scenario",
+            "group",
+            "advantage (contract)",
+            "advantage (tied ranks)",
+            "gain (contract)",
+            "gain (tied ranks)",
+            "Gini honest trainers",
+            "ρ(quality, reward/stake)",
+        ],
+        rows,
+    )
+
+
+def noise_table(data: dict) -> str:
+    rows = []
+    for row in data["noise"]:
+        m = row["metrics"]
+        rows.append(
+            [
+                f"{row['noise_bps']:g}",
+                fmt(m.get("rho_rank")),
+                fmt(m.get("rho_reward_per_stake")),
+                pct(m.get("top1"), ci=False),
+                fmt(m.get("trust_honest")),
+                fmt(m.get("gini_validators_per_stake")),
+                pct(m.get("paid_frac")),
+            ]
+        )
+    return _table(
+        [
+            "noise σ, bps",
+            "ρ(quality, rank)",
+            "ρ(quality, reward/stake)",
+            "best model first",
+            "trust",
+            "Gini validators, per stake",
+            "reward paid out",
+        ],
+        rows,
+    )
+
+
+def sweep_table(data: dict, name: str) -> str:
+    rows_in = data["sweep"].get(name, [])
+    if not rows_in:
+        return "(no sweep)"
+    focus = rows_in[0]["focus"]
+    rows = []
+    for row in rows_in:
+        m, p = row["metrics"], row["params"]
+        cells = [f"{p['gamma']:g}", f"{p['q']:g}", f"{p['tolerance_bps']}"]
+        cells += [fmt(m.get(f"{g}.advantage")) for g in focus]
+        cells += [
+            fmt(m.get("trust_honest")),
+            fmt(m.get("rho_reward")),
+            fmt(m.get("rho_reward_per_stake")),
+            pct(m.get("top1"), ci=False),
+            fmt(m.get("gini_trainers")),
+            fmt(m.get("trainer_vs_validator_return")),
+            pct(m.get("train_frac")),
+        ]
+        rows.append(cells)
+    header = ["γ", "q", "tol bps"] + [f"{g.split('.', 1)[1]} adv." for g in focus]
+    header += [
+        "honest trust",
+        "ρ reward",
+        "ρ reward/stake",
+        "best first",
+        "Gini trainers",
+        "trainer:validator return",
+        "trainers' share",
+    ]
+    return _table(header, rows)
+
+
+def markdown(data: dict) -> str:
+    meta = data["meta"]
+    parts = [
+        f"<!-- {meta['generator']}: seed {meta['seed']}, runs {meta['runs']}, "
+        f"{meta['wall_s']}s, contracts {meta['contracts_sha256'][:12]} -->",
+        "### Scenarios",
+        scenario_table(data),
+        "### Adversaries",
+        adversary_table(data),
+        "### Noise",
+        noise_table(data),
+        "### Counterfactual: outlier rule (validators)",
+        outlier_table(data),
+        "### Counterfactual: tied ranks (trainers)",
+        tied_rank_table(data),
+    ]
+    for name in data["sweep"]:
+        parts += [f"### Sweep: {name}", sweep_table(data, name)]
+    return "\n\n".join(parts) + "\n"
