@@ -15,7 +15,7 @@ HYPOTHESIS_PROFILE ?= ci
 # DEMO_ARGS=--open opens the HTML report; DEMO_ARGS="--size small" is quicker.
 DEMO_ARGS ?=
 
-.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-node bench-fairness lock clean
+.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-scale bench-node bench-fairness lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -44,6 +44,15 @@ compile: bootstrap
 # benchmarks/results/gas.json (docs/benchmarks.md).
 bench-gas: bootstrap
 	@$(RUN) python -m benchmarks.gas
+
+# Scale: 16 concurrent tasks, 1,008 operators and 10,000 delegators to the
+# last claim on the project's own anvil (a free port, never 8545), then growth
+# sweeps; writes benchmarks/results/scale.json and docs/img/scale-*.svg
+# (docs/benchmarks.md). SCALE_ARGS=--quick is a smoke run into a temp folder.
+SCALE_ARGS ?=
+
+bench-scale: bootstrap
+	@$(RUN) python -m benchmarks.scale $(SCALE_ARGS)
 
 # Scoring and training throughput (tokens/s, MFU) of the node's torch code
 # against a FLock-style loop, on the GPU when there is one, written to

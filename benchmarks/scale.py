@@ -426,6 +426,7 @@ class Run:
     timing: dict = field(default_factory=dict)
     checks: dict = field(default_factory=dict)
     calibration: dict | None = None
+    empty_block_ms_after_deploy: float = 0.0
     client: str = ""
     hardfork: str = ""
 
@@ -466,6 +467,12 @@ def run_arena(
             log(f"anvil {provider.uri} ({run.client}), protocol deployed")
 
         node = BatchNode(provider, chunk)
+        # Anvil's cost of one block on the young chain, against the same at
+        # the end (calibration): it grows with the state.
+        t = time.perf_counter()
+        for _ in range(20):
+            node.rpc("evm_mine", [])
+        run.empty_block_ms_after_deploy = round(1_000 * (time.perf_counter() - t) / 20, 3)
         tok, stk, tm = Encoder(token), Encoder(staking), Encoder(tasks)
         deployer_address = str(deployer.address)
 
@@ -755,19 +762,23 @@ def run_arena(
                 node, staking, stk, deployer_address, tok, operators, calibrate
             )
             log(
-                f"calibration: {calibrate} delegations one by one: "
-                f"{run.calibration['sequential_ms_per_tx']:.1f} ms each; "
-                f"a bare JSON-RPC round trip {run.calibration['round_trip_ms']:.2f} ms"
+                f"calibration, delegations one by one: {run.calibration['node_send_ms_per_tx']} "
+                f"ms each through Node.send, {run.calibration['raw_sequential_ms_per_tx']} ms "
+                f"as bare JSON-RPC; a bare round trip {run.calibration['round_trip_ms']} ms, "
+                f"an empty block {run.calibration['empty_block_ms']} ms"
             )
     run.seconds["total"] = time.perf_counter() - started
     return run
 
 
 def _calibrate(node: BatchNode, staking, stk, deployer, tok, operators, count) -> dict:
-    """Round trips: `count` more delegations sent one at a time, as
-    `Node.send` does (automine on, wait for each receipt), and a bare
-    `eth_blockNumber` round trip (not counted in the run's figures)."""
-    fresh = node.new_accounts("calibration", count)
+    """Round trips, on the main run's chain after its last claim (not counted
+    in its figures): 2 x `count` more delegations sent one at a time with
+    automine on (a block per transaction), `count` through `Node.send` (web3,
+    as benchmarks/gas.py sends) and `count` as two bare JSON-RPC requests
+    each (send, then read the receipt); and a bare `eth_blockNumber` round
+    trip, and the time anvil takes to mine an empty block (`evm_mine`)."""
+    fresh = node.new_accounts("calibration", 2 * count)
     calls = [
         c
         for a in fresh
@@ -777,25 +788,43 @@ def _calibrate(node: BatchNode, staking, stk, deployer, tok, operators, count) -
         )
     ]
     node.send_many(calls)
+    t = time.perf_counter()
+    for _ in range(count):
+        node.rpc("evm_mine", [])
+    empty_block_s = time.perf_counter() - t
     node.rpc("evm_setAutomine", [True])
     t = time.perf_counter()
     gas = [
         node.send(staking, "delegate", operators[i % len(operators)], DELEGATION, sender=a)
-        for i, a in enumerate(fresh)
+        for i, a in enumerate(fresh[:count])
     ]
-    sequential = time.perf_counter() - t
+    web3_s = time.perf_counter() - t
+    t = time.perf_counter()
+    polls = 0
+    for i, a in enumerate(fresh[count:]):
+        data = stk.calldata("delegate", (operators[i % len(operators)], DELEGATION))
+        tx = {"from": a, "to": stk.address, "data": data, "gas": hex(TX_GAS_CAP)}
+        tx_hash = node.rpc("eth_sendTransaction", [tx])
+        # Automine mines right after the reply: poll for the receipt.
+        while (receipt := node.rpc("eth_getTransactionReceipt", [tx_hash])) is None:
+            polls += 1
+            time.sleep(0.002)  # Node.send's poll latency
+        assert int(receipt["status"], 16) == 1
+    raw_s = time.perf_counter() - t
+    polls_per_tx = polls / count
     t = time.perf_counter()
     for _ in range(count):
         node.rpc("eth_blockNumber", [])
-    bare = time.perf_counter() - t
+    bare_s = time.perf_counter() - t
     return {
-        "transactions": count,
+        "transactions": 2 * count,
         "function": "Staking.delegate",
         "gas_mean": round(sum(gas) / count),
-        "sequential_s": round(sequential, 2),
-        "sequential_ms_per_tx": round(1_000 * sequential / count, 2),
-        "sequential_tx_per_s": round(count / sequential, 1),
-        "round_trip_ms": round(1_000 * bare / count, 3),
+        "node_send_ms_per_tx": round(1_000 * web3_s / count, 2),
+        "raw_sequential_ms_per_tx": round(1_000 * raw_s / count, 2),
+        "raw_sequential_empty_receipt_polls_per_tx": round(polls_per_tx, 2),
+        "round_trip_ms": round(1_000 * bare_s / count, 3),
+        "empty_block_ms": round(1_000 * empty_block_s / count, 3),
     }
 
 
@@ -811,6 +840,13 @@ def _stats(values: list[int]) -> dict:
         "mean": round(sum(values) / len(values)) if values else 0,
         "max": max(values, default=0),
     }
+
+
+def _sums(txs: list[Tx]) -> dict[str, int]:
+    sums: dict[str, int] = defaultdict(int)
+    for tx in txs:
+        sums[tx.function] += tx.gas
+    return dict(sorted(sums.items()))
 
 
 def cost_usd(gas: int) -> float:
@@ -911,6 +947,7 @@ def main_figures(run: Run) -> dict:
             else None,
         },
         "calibration": run.calibration,
+        "empty_block_ms_after_deploy": run.empty_block_ms_after_deploy,
         "checks": run.checks,
         "cost": {
             "formula": "usd = gas * base_fee_gwei * 1e-9 * eth_usd",
@@ -956,6 +993,7 @@ def growth(sweeps: dict, *, chunk: int, seed: int) -> dict:
                 "open_pool_gas": sum(tx.gas for tx in txs if tx.function == "Staking.open_pool"),
                 "delegate_gas": sum(tx.gas for tx in txs if tx.function == "Staking.delegate"),
                 "heaviest": {"function": heaviest.function, "gas": heaviest.gas},
+                "functions": _sums(txs),
                 "wall_s": round(time.perf_counter() - t, 1),
             }
             points.append(point)
@@ -983,6 +1021,12 @@ def growth(sweeps: dict, *, chunk: int, seed: int) -> dict:
             "points": points,
             "slope_gas_per_unit": round(slope),
             "intercept_gas": round(intercept),
+            "task_slope_gas_per_unit": round(_fit(xs, [p["task_gas"] for p in points])[0]),
+            # The slope of each function's total: where the growth goes.
+            "slope_by_function": {
+                fn: round(_fit(xs, [p["functions"].get(fn, 0) for p in points])[0])
+                for fn in sorted({fn for p in points for fn in p["functions"]})
+            },
             "marginal": marginal,
         }
     return result
@@ -1177,7 +1221,7 @@ def main(argv: list[str] | None = None) -> int:
         chunk=args.chunk,
         seed=args.seed,
         tag="main",
-        calibrate=50 if args.quick else 500,
+        calibrate=20 if args.quick else 50,
     )
     figures = main_figures(run)
     figures["config"]["chunk"] = args.chunk
