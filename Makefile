@@ -63,7 +63,8 @@ bench-node: bootstrap
 # Fairness of the reward rules: Monte Carlo tasks on the real contracts
 # (titanoboa) with honest and adversarial agents, a parameter sweep, written to
 # benchmarks/results/fairness.json and docs/img/fairness-*.svg (docs/fairness.md).
-# About 10 minutes on 2 cores; FAIRNESS_ARGS=--quick is a smoke run.
+# About 4.5 minutes on 2 idle cores (up to ~10 when busy); FAIRNESS_ARGS=--quick
+# is a 15-30 s smoke run that writes nothing.
 FAIRNESS_ARGS ?=
 bench-fairness: bootstrap
 	@$(RUN) python -m benchmarks.fairness $(FAIRNESS_ARGS)

@@ -124,14 +124,15 @@ class World:
 
         # Rewards: what each participant's claim would pay. Only those with a
         # slash due (disqualified plagiarists) claim, to read the slash.
-        t_reward = [tm.claimable(task, acct) / WAD for acct in trainers]
+        t_claimable = [tm.claimable(task, acct) for acct in trainers]
+        t_reward = [x / WAD for x in t_claimable]
         v_reward = [tm.claimable(task, acct) / WAD for acct in validators]
         t_slashed = [0.0] * nt
         for i, acct in enumerate(trainers):
             if disqualified[i]:
                 paid = a.claim(task, acct)
                 (log,) = [x for x in tm.get_logs() if type(x).__name__ == "RewardClaimed"]
-                assert paid == 0 and log.participant == acct
+                assert paid == t_claimable[i] == 0 and log.participant == acct
                 t_slashed[i] = log.slashed / WAD
         v_slashed = [0.0] * nv
         assert all(c <= INVALID_SCORE for c in consensus)

@@ -78,6 +78,7 @@ def adversary_table(data: dict) -> str:
                     pct(m.get(f"{g}.stake_share")),
                     pct(m.get(f"{g}.reward_share")),
                     fmt(m.get(f"{g}.advantage")),
+                    "" if alliance else fmt(m.get(f"{g}.relative")),
                     "" if alliance else fmt(m.get(f"{g}.return_pct"), 1),
                     fmt(m.get(f"{g}.gain")) if f"{g}.gain" in m else "",
                     fmt(m.get(f"{g}.trust")) if f"{g}.trust" in m else "",
@@ -91,6 +92,7 @@ def adversary_table(data: dict) -> str:
             "stake share",
             "reward share",
             "advantage",
+            "return vs honest peers",
             "return on stake, %",
             "gain vs baseline",
             "trust",
@@ -199,37 +201,63 @@ def noise_table(data: dict) -> str:
     )
 
 
+def _focus_metric(g: str) -> tuple[str, str]:
+    """Validators: reward per stake relative to the honest validators';
+    trainers: advantage (their quality is not the honest trainers')."""
+    if g.startswith("validator."):
+        return f"{g}.relative", f"{g.split('.', 1)[1]} rel. return"
+    return f"{g}.advantage", f"{g.split('.', 1)[1]} adv."
+
+
 def sweep_table(data: dict, name: str) -> str:
     rows_in = data["sweep"].get(name, [])
     if not rows_in:
         return "(no sweep)"
     focus = rows_in[0]["focus"]
+    validators = name == "validator_mix"
     rows = []
     for row in rows_in:
         m, p = row["metrics"], row["params"]
         cells = [f"{p['gamma']:g}", f"{p['q']:g}", f"{p['tolerance_bps']}"]
-        cells += [fmt(m.get(f"{g}.advantage")) for g in focus]
-        cells += [
-            fmt(m.get("trust_honest")),
-            fmt(m.get("rho_reward")),
-            fmt(m.get("rho_reward_per_stake")),
-            pct(m.get("top1"), ci=False),
-            fmt(m.get("gini_trainers")),
-            fmt(m.get("trainer_vs_validator_return")),
-            pct(m.get("train_frac")),
-        ]
+        cells += [fmt(m.get(_focus_metric(g)[0])) for g in focus]
+        if row.get("baseline"):
+            cells += [fmt(m.get(f"{g}.gain")) for g in focus]
+        if validators:
+            cells += [fmt(m.get("trust_honest")), pct(m.get("train_frac"))]
+        else:
+            cells += [
+                fmt(m.get("rho_reward")),
+                fmt(m.get("rho_reward_per_stake")),
+                pct(m.get("top1"), ci=False),
+                fmt(m.get("gini_trainers")),
+            ]
         rows.append(cells)
-    header = ["γ", "q", "tol bps"] + [f"{g.split('.', 1)[1]} adv." for g in focus]
-    header += [
-        "honest trust",
-        "ρ reward",
-        "ρ reward/stake",
-        "best first",
-        "Gini trainers",
-        "trainer:validator return",
-        "trainers' share",
-    ]
+    header = ["γ", "q", "tol bps"] + [_focus_metric(g)[1] for g in focus]
+    if rows_in[0].get("baseline"):
+        header += [f"{g.split('.', 1)[1]} gain vs {rows_in[0]['baseline']}" for g in focus]
+    if validators:
+        header += ["honest trust", "trainers' share"]
+    else:
+        header += ["ρ reward", "ρ reward/stake", "best first", "Gini honest trainers"]
     return _table(header, rows)
+
+
+def split_table(data: dict) -> str:
+    rows_in = data.get("split") or []
+    if not rows_in:
+        return "(no split runs)"
+    gammas = sorted({r["params"]["gamma"] for r in rows_in})
+    fractions = sorted({r["trainer_fraction"] for r in rows_in})
+    cell = {(r["trainer_fraction"], r["params"]["gamma"]): r["metrics"] for r in rows_in}
+    rows = []
+    for f in fractions:
+        cells = [f"{f:.0%}"]
+        for g in gammas:
+            m = cell.get((f, g), {})
+            ratio = fmt(m.get("pool_return_ratio"), ci=False)
+            cells.append(f"{pct(m.get('train_frac'), ci=False)} ({ratio})")
+        rows.append(cells)
+    return _table(["trainers' share of stake"] + [f"γ = {g:g}" for g in gammas], rows)
 
 
 def markdown(data: dict) -> str:
@@ -250,4 +278,8 @@ def markdown(data: dict) -> str:
     ]
     for name in data["sweep"]:
         parts += [f"### Sweep: {name}", sweep_table(data, name)]
+    parts += [
+        "### Split: trainers' share of the reward (trainer : validator return per token)",
+        split_table(data),
+    ]
     return "\n\n".join(parts) + "\n"

@@ -13,7 +13,8 @@ finalize, and each participant's reward as the contract's `claimable` says
 - scenarios: every attack and noise scenario of sim.py at the default
   parameters (gamma 0.2, q 0.85, tolerance 50 bps);
 - noise: all validators honest at one noise level, from 0 to 400 bps;
-- sweep: gamma x q x tolerance on the two sweep scenarios.
+- sweep: gamma x q x tolerance on the sweep scenarios;
+- split: gamma against the trainers' share of the stake (all honest).
 
 Every run is seeded from (seed, scenario, run index) only, so the results do
 not depend on the order or the number of worker processes, and the base draws
@@ -35,6 +36,7 @@ import math
 import multiprocessing
 import os
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -49,9 +51,10 @@ IMG = ROOT / "docs" / "img"
 
 GRID = {"gamma": [0.1, 0.2, 0.3], "q": [0.7, 0.85, 0.95], "tolerance_bps": [10, 50, 200]}
 QUICK_GRID = {"gamma": [0.2], "q": [0.7, 0.95], "tolerance_bps": [10, 200]}
-FULL_RUNS = {"scenarios": 32, "noise": 20, "sweep": 10}
-QUICK_RUNS = {"scenarios": 2, "noise": 2, "sweep": 1}
+FULL_RUNS = {"scenarios": 32, "noise": 20, "sweep": 8, "split": 3}
+QUICK_RUNS = {"scenarios": 2, "noise": 2, "sweep": 1, "split": 1}
 QUICK_NOISE = [0.0, 50.0, 400.0]
+QUICK_SPLIT = {"fractions": [0.2, 0.8], "gammas": [0.0, 0.2]}
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,11 @@ def registry() -> dict[str, sim.Scenario]:
     out = {s.name: s for s in sim.scenarios()}
     out.update({s.name: s for s in sim.SWEEP_SCENARIOS})
     out.update({sim.noise_scenario(x).name: sim.noise_scenario(x) for x in sim.NOISE_LEVELS})
+    out.update({sim.split_scenario(x).name: sim.split_scenario(x) for x in sim.SPLIT_FRACTIONS})
     return out
 
 
-def plan(runs: dict[str, int], grid: dict, noise_levels: list[float]) -> list[Group]:
+def plan(runs: dict[str, int], grid: dict, noise_levels: list[float], split: dict) -> list[Group]:
     groups = [
         Group("scenarios", s.name, s.name, s.params, runs["scenarios"]) for s in sim.scenarios()
     ]
@@ -84,6 +88,11 @@ def plan(runs: dict[str, int], grid: dict, noise_levels: list[float]) -> list[Gr
             p = sim.Params(gamma=gamma, q=q, tolerance_bps=tol)
             key = f"{s.name}/g{gamma:g}/q{q:g}/t{tol}"
             groups.append(Group("sweep", key, s.name, p, runs["sweep"]))
+    for x in split["fractions"]:
+        name = sim.split_scenario(x).name
+        for gamma in split["gammas"]:
+            p = sim.Params(gamma=gamma)
+            groups.append(Group("split", f"{name}/g{gamma:g}", name, p, runs["split"]))
     return groups
 
 
@@ -211,7 +220,7 @@ def _sources_digest() -> str:
     return h.hexdigest()
 
 
-def build_results(groups, results, args, wall_s, grid, noise_levels) -> dict:
+def build_results(groups, results, args, wall_s, grid, split) -> dict:
     reg = registry()
     out: dict = {
         "meta": {
@@ -223,6 +232,7 @@ def build_results(groups, results, args, wall_s, grid, noise_levels) -> dict:
             "contracts_sha256": _sources_digest(),
             "defaults": sim.Params().as_dict(),
             "grid": grid,
+            "split": split,
             "world": {
                 "trainers": sim.N_TRAINERS,
                 "validators": sim.N_VALIDATORS,
@@ -239,8 +249,14 @@ def build_results(groups, results, args, wall_s, grid, noise_levels) -> dict:
         "scenarios": [],
         "noise": [],
         "sweep": {s.name: [] for s in sim.SWEEP_SCENARIOS},
+        "split": [],
     }
     by_name = {g.key: r for g, r in zip(groups, results, strict=True) if g.section == "scenarios"}
+    sweep_runs = {
+        (g.scenario, g.params): r
+        for g, r in zip(groups, results, strict=True)
+        if g.section == "sweep"
+    }
     for g, runs in zip(groups, results, strict=True):
         sc = reg[g.scenario]
         row = {"name": g.key, "runs": len(runs), "params": g.params.as_dict()}
@@ -254,22 +270,63 @@ def build_results(groups, results, args, wall_s, grid, noise_levels) -> dict:
             out["scenarios"].append(row)
         elif g.section == "noise":
             row["noise_bps"] = float(g.key.split("_", 1)[1])
-            row["metrics"] = aggregate(runs)
+            row["metrics"] = _slim(aggregate(runs))
             out["noise"].append(row)
+        elif g.section == "split":
+            row["trainer_fraction"] = float(g.scenario.split("_", 1)[1])
+            row["metrics"] = _slim(aggregate(runs))
+            out["split"].append(row)
         else:
             row.update(title=sc.title, focus=list(sc.focus))
             row["metrics"] = aggregate(runs)
+            base = sweep_runs.get((sc.baseline, g.params))
+            if base is not None:
+                row["baseline"] = sc.baseline
+                gains = paired_gains(runs, base, sc.focus)
+                row["metrics"].update({k: _summary(v) for k, v in gains.items()})
+            row["metrics"] = _slim(row["metrics"], sc.focus)
             out["sweep"][g.scenario].append(row)
     return _clean(out)
+
+
+_SLIM_SUFFIXES = (".advantage", ".relative", ".gain", ".reward_share", ".stake_share", ".trust")
+
+
+def _slim(metrics: dict, focus=()) -> dict:
+    """Sweep, noise and split cells keep the task-wide metrics and their
+    focus groups' shares, each as its mean and CI (the number of runs is the
+    row's)."""
+    return {
+        k: {f: v[f] for f in ("mean", "ci95", "nan") if f in v}
+        for k, v in metrics.items()
+        if "." not in k
+        or (k.startswith(tuple(f"{g}." for g in focus)) and k.endswith(_SLIM_SUFFIXES))
+    }
+
+
+def dumps(data: dict) -> str:
+    """Indented JSON with each metric summary on one line."""
+    leaves: list[str] = []
+
+    def pack(x):
+        if isinstance(x, dict) and x and set(x) <= {"mean", "sd", "ci95", "n", "nan"}:
+            leaves.append(json.dumps(x, allow_nan=False))
+            return f"@@{len(leaves) - 1}@@"
+        if isinstance(x, dict):
+            return {k: pack(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [pack(v) for v in x]
+        return x
+
+    text = json.dumps(pack(data), indent=1, allow_nan=False)
+    return re.sub(r'"@@(\d+)@@"', lambda m: leaves[int(m.group(1))], text) + "\n"
 
 
 def write_json(path: Path, data: dict) -> None:
     """Atomic: a temporary file in the same folder, then os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=False, allow_nan=False)
-        f.write("\n")
+    tmp.write_text(dumps(data))
     os.replace(tmp, path)
 
 
@@ -282,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--runs", type=int, help="runs per scenario (default 32; quick 2)")
     ap.add_argument("--noise-runs", type=int, help="runs per noise level (default 20)")
-    ap.add_argument("--sweep-runs", type=int, help="runs per sweep cell (default 10)")
+    ap.add_argument("--sweep-runs", type=int, help="runs per sweep cell (default 8)")
     ap.add_argument(
         "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes"
     )
@@ -317,12 +374,17 @@ def main(argv: list[str] | None = None) -> int:
             runs[key] = value
     grid = QUICK_GRID if args.quick else GRID
     noise_levels = QUICK_NOISE if args.quick else sim.NOISE_LEVELS
-    groups = plan(runs, grid, noise_levels)
+    split = (
+        QUICK_SPLIT
+        if args.quick
+        else {"fractions": sim.SPLIT_FRACTIONS, "gammas": sim.SPLIT_GAMMAS}
+    )
+    groups = plan(runs, grid, noise_levels, split)
 
     start = time.perf_counter()
     results = run_groups(groups, args.seed, max(1, args.jobs))
     wall = time.perf_counter() - start
-    data = build_results(groups, results, args, wall, grid, noise_levels)
+    data = build_results(groups, results, args, wall, grid, split)
     print(f"\n{sum(len(r) for r in results)} runs in {wall:.0f}s")
     if out:
         write_json(out, data)

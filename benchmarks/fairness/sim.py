@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .metrics import NAN, advantage, gini, share, spearman
 
@@ -203,10 +203,32 @@ def sc_honest(base, rng, noise_bps: float = HONEST_NOISE_BPS):
     return honest_trainers(base), honest_validators(base, noise_bps)
 
 
+def set_shares(validators: list[Validator], groups, rng: random.Random) -> None:
+    """Give each (members, fraction) group exactly `fraction` of the total
+    validator stake (to the token), the other validators keeping theirs;
+    within a group the split is random."""
+    chosen = {j for members, _ in groups for j in members}
+    rest = sum(v.stake for j, v in enumerate(validators) if j not in chosen)
+    total = rest / (1 - sum(f for _, f in groups))
+    for members, fraction in groups:
+        weights = [rng.uniform(0.5, 1.5) for _ in members]
+        amount = round(fraction * total)
+        stakes = [max(100, round(amount * w / sum(weights))) for w in weights]
+        stakes[-1] = max(100, amount - sum(stakes[:-1]))
+        for j, stake in zip(members, stakes, strict=True):
+            validators[j].stake = stake
+
+
+# Stake shares of the validator groups under test (of the validator stake).
+CHEATER_SHARE = 0.30  # 2 lazy or stale validators
+NOISY_SHARE = 0.40  # 3 noisy or biased honest validators
+
+
 def sc_cheating_validators(base, rng, behaviour: str, count: int = 2):
     validators = honest_validators(base)
     for v in validators[:count]:
         v.behaviour, v.group, v.honest = behaviour, behaviour, False
+    set_shares(validators, [(list(range(count)), CHEATER_SHARE)], rng)
     return honest_trainers(base), validators
 
 
@@ -214,6 +236,7 @@ def sc_noisy(base, rng, noise_bps: float, bias_bps: float = 0.0, count: int = 3,
     validators = honest_validators(base)
     for v in validators[:count]:
         v.noise_bps, v.bias_bps, v.group = noise_bps, bias_bps, group
+    set_shares(validators, [(list(range(count)), NOISY_SHARE)], rng)
     return honest_trainers(base), validators
 
 
@@ -228,24 +251,15 @@ def sc_coalition(base, rng, fraction: float, strategy: str):
     trainers = honest_trainers(base)
     promoted = trainers[_by_quality(trainers)[-1]]
     promoted.group, promoted.honest, promoted.alliance = "promoted", False, "coalition"
+    validators = honest_validators(base)
     if fraction == 0:
-        return trainers, honest_validators(base)
+        return trainers, validators
     m = COALITION_MEMBERS[fraction]
-    honest = honest_validators(base)[: N_VALIDATORS - m]
-    total = fraction / (1 - fraction) * sum(v.stake for v in honest)
-    split = [rng.uniform(0.5, 1.5) for _ in range(m)]
-    stakes = [max(100, round(total * w / sum(split))) for w in split]
-    colluders = [
-        Validator(
-            stake=s,
-            behaviour=f"collude_{strategy}",
-            group="coalition",
-            honest=False,
-            alliance="coalition",
-        )
-        for s in stakes
-    ]
-    return trainers, honest + colluders
+    for v in validators[:m]:
+        v.behaviour, v.group, v.honest = f"collude_{strategy}", "coalition", False
+        v.alliance = "coalition"
+    set_shares(validators, [(list(range(m)), fraction)], rng)
+    return trainers, validators
 
 
 def sc_plagiarist(base, rng, exact: bool, count: int = 2):
@@ -285,32 +299,36 @@ def sc_sybil(base, rng, k: int, position: int):
 
 
 def sc_validator_mix(base, rng):
-    """Sweep scenario 1: four honest validators (5 bps), one honest on
-    commodity hardware (25 bps), one lazy, one stale."""
+    """Sweep scenario: four honest validators (5 bps, 55% of the stake), one
+    honest on commodity hardware (25 bps), one lazy, one stale copier (15%
+    each)."""
     validators = honest_validators(base)
     validators[0].noise_bps, validators[0].group = 25.0, "noisy"
     validators[1].behaviour, validators[1].group, validators[1].honest = "lazy", "lazy", False
     v2 = validators[2]
     v2.behaviour, v2.group, v2.honest = "stale_mean", "stale_mean", False
+    set_shares(validators, [([0], 0.15), ([1], 0.15), ([2], 0.15)], rng)
     return honest_trainers(base), validators
 
 
-def sc_trainer_mix(base, rng):
-    """Sweep scenario 2: a sybil (4th-best quality, 4 addresses) and a
-    near-copy plagiarist of the best model among ten honest trainers."""
-    trainers, validators = sc_sybil(base, rng, k=4, position=3)
-    best = trainers[_by_quality(trainers)[0]]
-    trainers.append(
-        Trainer(
-            loss=best.loss,
-            stake=log_uniform(rng, *STAKE_RANGE),
-            group="plagiarist",
-            honest=False,
-            original=False,
-            model=100,
-            late=True,
-        )
-    )
+def sc_copy_best(base, rng):
+    """Sweep scenario: one near-copy plagiarist of the best model among ten
+    honest trainers."""
+    return sc_plagiarist(base, rng, exact=False, count=1)
+
+
+def sc_split(base, rng, trainer_fraction: float):
+    """All honest; stakes scaled up on one side so that trainers hold
+    `trainer_fraction` of the total stake."""
+    trainers, validators = sc_honest(base, rng)
+    t, v = sum(x.stake for x in trainers), sum(x.stake for x in validators)
+    target = trainer_fraction / (1 - trainer_fraction)  # T / S
+    if t / v < target:
+        for x in trainers:
+            x.stake = round(x.stake * target * v / t)
+    else:
+        for x in validators:
+            x.stake = round(x.stake * t / (target * v))
     return trainers, validators
 
 
@@ -446,14 +464,39 @@ SWEEP_SCENARIOS = [
         focus=("validator.noisy", "validator.lazy", "validator.stale_mean"),
     ),
     Scenario(
-        "trainer_mix",
-        "Sybil (k=4) and near-copy plagiarist",
-        sc_trainer_mix,
-        focus=("trainer.sybil", "trainer.plagiarist"),
+        "sybil_best",
+        "The best model split over 4 addresses",
+        lambda b, r: sc_sybil(b, r, k=4, position=0),
+        focus=("trainer.sybil",),
+        baseline="sybil_best_single",
+    ),
+    Scenario(
+        "sybil_best_single",
+        "The same trainer on one address (baseline)",
+        lambda b, r: sc_sybil(b, r, k=1, position=0),
+        focus=("trainer.sybil",),
+    ),
+    Scenario(
+        "copy_best",
+        "A near-copy of the best model",
+        sc_copy_best,
+        focus=("trainer.plagiarist",),
     ),
 ]
 
 NOISE_LEVELS = [0.0, 5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0]
+
+
+SPLIT_FRACTIONS = [0.2, 0.4, 0.6, 0.8]
+SPLIT_GAMMAS = [0.0, 0.1, 0.2, 0.3, 0.5]
+
+
+def split_scenario(trainer_fraction: float) -> Scenario:
+    return Scenario(
+        f"split_{trainer_fraction:g}",
+        f"All honest, trainers hold {trainer_fraction:.0%} of the stake",
+        lambda b, r: sc_split(b, r, trainer_fraction),
+    )
 
 
 def noise_scenario(noise_bps: float) -> Scenario:
@@ -462,10 +505,6 @@ def noise_scenario(noise_bps: float) -> Scenario:
         f"All validators at {noise_bps:g} bps",
         lambda b, r: sc_honest(b, r, noise_bps),
     )
-
-
-def with_params(scenario: Scenario, params: Params) -> Scenario:
-    return replace(scenario, params=params)
 
 
 # ---------------------------------------------------------------------------
@@ -477,6 +516,8 @@ def _group_stats(role, members, rewards, slashed, stakes, out, trust=None):
     role_reward = sum(rewards)
     role_stake = sum(stakes)
     groups = sorted({m.group for m in members})
+    ref = [i for i, m in enumerate(members) if m.group == "honest"]
+    ref_return = share(sum(rewards[i] for i in ref), sum(stakes[i] for i in ref)) if ref else NAN
     for g in groups:
         idx = [i for i, m in enumerate(members) if m.group == g]
         r = sum(rewards[i] for i in idx)
@@ -487,6 +528,10 @@ def _group_stats(role, members, rewards, slashed, stakes, out, trust=None):
         out[f"{key}.stake_share"] = ss
         out[f"{key}.advantage"] = advantage(rs, ss)
         out[f"{key}.return_pct"] = 100 * (r - sum(slashed[i] for i in idx)) / s
+        # Reward per token staked, over the plain honest group's of the role.
+        out[f"{key}.relative"] = (
+            (r / s) / ref_return if ref_return == ref_return and ref_return > 0 else NAN
+        )
         if trust is not None:
             out[f"{key}.trust"] = sum(trust[i] for i in idx) / len(idx)
 
@@ -575,6 +620,11 @@ def run_metrics(spec: RunSpec, o: Outcome) -> dict[str, float]:
     m["train_frac"] = share(paid_t, paid_t + paid_v)
     ht_ret = share(sum(o.trainer_reward[i] for i in honest_t), sum(t_stake[i] for i in honest_t))
     hv_ret = share(sum(o.validator_reward[j] for j in honest_v), sum(v_stake[j] for j in honest_v))
+    t_total, v_total = sum(t_stake), sum(v_stake)
+    m["trainer_stake_frac"] = t_total / (t_total + v_total)
+    m["pool_return_ratio"] = (
+        (o.train_pool / t_total) / (o.validator_pool / v_total) if o.validator_pool else NAN
+    )
     m["trainer_vs_validator_return"] = (
         NAN if math.isnan(ht_ret) or math.isnan(hv_ret) or hv_ret == 0 else ht_ret / hv_ret
     )

@@ -128,8 +128,8 @@ def line_chart(
         if ref[0] == "diag":
             lo, hi = max(x0, y0), min(x1, y1)
             svg.line(px(lo), py(lo), px(hi), py(hi), GREY, 1.5, "6 4")
-            mid = lo + (hi - lo) * 0.3
-            svg.text(px(mid) + 6, py(mid) - 8, ref[1], 11, "start", GREY, rotate=None)
+            mid = lo + (hi - lo) * 0.7
+            svg.text(px(mid) - 8, py(mid) - 6, ref[1], 11, "end", GREY)
         elif ref[0] == "h":
             svg.line(left, py(ref[1]), left + pw, py(ref[1]), GREY, 1.5, "6 4")
             svg.text(left + pw - 4, py(ref[1]) - 5, ref[2], 11, "end", GREY)
@@ -231,8 +231,8 @@ def _color(t: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def heatmaps(title: str, subtitle: str, rows: list[dict], cells: list[dict], grid: dict) -> str:
-    """rows: {label, key, fmt, note}; one panel per gamma, cells q x tolerance."""
+def heatmaps(title: str, subtitle: str, rows: list[dict], sweep: dict, grid: dict) -> str:
+    """rows: {label, scenario, key, fmt, note}; one panel per gamma, cells q x tolerance."""
     gammas, qs, tols = grid["gamma"], grid["q"], grid["tolerance_bps"]
     cw, ch = 56, 30
     pw, ph = cw * len(tols), ch * len(qs)
@@ -242,23 +242,21 @@ def heatmaps(title: str, subtitle: str, rows: list[dict], cells: list[dict], gri
     svg = Svg(width, height)
     svg.text(16, 24, title, 16, weight="bold")
     svg.text(16, 42, subtitle, 12, fill="#555555")
-    lookup = {
-        (c["params"]["gamma"], c["params"]["q"], c["params"]["tolerance_bps"]): c["metrics"]
-        for c in cells
-    }
     for gi, g in enumerate(gammas):
-        svg.text(
-            left + gi * (pw + gap_x) + pw / 2, top - 16, f"γ = {g:g}", 13, "middle", weight="bold"
-        )
+        x = left + gi * (pw + gap_x) + pw / 2
+        svg.text(x, top - 16, f"γ = {g:g}", 13, "middle", weight="bold")
     for ri, r in enumerate(rows):
+        lookup = {
+            (c["params"]["gamma"], c["params"]["q"], c["params"]["tolerance_bps"]): c["metrics"]
+            for c in sweep.get(r["scenario"], [])
+        }
         y0 = top + ri * row_h
         values = [
             _m(lookup.get((g, q, t), {}), r["key"])[0] for g in gammas for q in qs for t in tols
         ]
         values = [v for v in values if v is not None]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
-        if hi - lo < 1e-9:
-            hi = lo + 1e-9
+        span = max(hi - lo, 1e-9)
         label = _wrap(r["label"], 26)
         for k, part in enumerate(label):
             svg.text(16, y0 + 14 + 15 * k, part, 12, weight="bold")
@@ -275,16 +273,10 @@ def heatmaps(title: str, subtitle: str, rows: list[dict], cells: list[dict], gri
                     if v is None:
                         svg.rect(x, y, cw - 2, ch - 2, "#eeeeee")
                         continue
-                    frac = (v - lo) / (hi - lo)
+                    frac = (v - lo) / span
                     svg.rect(x, y, cw - 2, ch - 2, _color(frac))
-                    svg.text(
-                        x + cw / 2 - 1,
-                        y + ch / 2 + 4,
-                        r["fmt"](v),
-                        11,
-                        "middle",
-                        "white" if frac < 0.55 else INK,
-                    )
+                    ink = "white" if frac < 0.55 else INK
+                    svg.text(x + cw / 2 - 1, y + ch / 2 + 4, r["fmt"](v), 11, "middle", ink)
             for ti, t in enumerate(tols):
                 svg.text(x0 + ti * cw + cw / 2 - 1, y0 + ph + 13, f"{t}", 10, "middle")
             svg.text(x0 + pw / 2, y0 + ph + 27, "tolerance, bps", 10, "middle", "#555555")
@@ -391,7 +383,9 @@ def adversary_chart(data: dict) -> str:
             if role not in colors or partial_sybil:
                 continue
             mean, ci = _m(s["metrics"], f"{g}.advantage")
-            items.append((f"{s['name']} · {g.split('.', 1)[1]}", mean, ci, colors[role]))
+            group = g.split(".", 1)[1]
+            label = s["name"] if s["name"].startswith(group) else f"{s['name']} · {group}"
+            items.append((label, mean, ci, colors[role]))
     return bar_chart(
         "Reward share over stake share, per group",
         "Blue: validators (share of the validator reward); orange: trainers (of the trainer's)",
@@ -405,16 +399,23 @@ def sybil_chart(data: dict) -> str:
     sc = _by_name(data)
     ks = [1, 2, 4, 8]
     series = []
-    for where, color, label in (
-        ("best", RED, "best model split over k addresses"),
-        ("mid", BLUE, "5th-best model split over k addresses"),
+    for where, key, color, dash, label in (
+        ("best", "trainer.sybil.gain", RED, None, "best model split over k addresses"),
+        ("mid", "trainer.sybil.gain", BLUE, None, "5th-best model split over k addresses"),
+        (
+            "best",
+            "cf.trainer.sybil.gain",
+            GREY,
+            "6 3",
+            "best model, if tied submissions shared a rank (off-chain counterfactual)",
+        ),
     ):
         pts = [
-            (i, *_m(sc[f"sybil_{where}_k{k}"], "trainer.sybil.gain"))
+            (i, *_m(sc[f"sybil_{where}_k{k}"], key))
             for i, k in enumerate(ks)
             if f"sybil_{where}_k{k}" in sc
         ]
-        series.append({"label": label, "color": color, "dash": None, "points": pts})
+        series.append({"label": label, "color": color, "dash": dash, "points": pts})
     return line_chart(
         "A trainer splitting one stake over k addresses",
         f"k models of the same quality, {data['meta']['world']['sybil_stake_tokens']} tokens "
@@ -434,56 +435,110 @@ def _f2(v):
     return f"{v:.2f}"
 
 
-def _row(label: str, key: str, note: str) -> dict:
-    return {"label": label, "key": key, "fmt": _f2, "note": note}
+def _row(scenario: str, label: str, key: str, note: str) -> dict:
+    return {"scenario": scenario, "label": label, "key": key, "fmt": _f2, "note": note}
 
 
-SWEEP_ROWS = {
-    "validator_mix": [
-        _row(
-            "noisy honest validator (25 bps)",
-            "validator.noisy.advantage",
-            "advantage; 1 = paid in proportion to stake",
-        ),
-        _row("lazy validator (random scores)", "validator.lazy.advantage", "advantage"),
-        _row("stale copier (previous mean)", "validator.stale_mean.advantage", "advantage"),
-        _row(
-            "trainer : validator return per stake",
-            "trainer_vs_validator_return",
-            "honest trainers' reward per token staked over honest validators'",
-        ),
-    ],
-    "trainer_mix": [
-        _row(
-            "sybil, 4 addresses (4th-best model)",
-            "trainer.sybil.advantage",
-            "advantage (share of trainer reward / share of trainer stake)",
-        ),
-        _row("near-copy plagiarist of the best", "trainer.plagiarist.advantage", "advantage"),
-        _row("Spearman ρ(quality, reward)", "rho_reward", "original models; stakes random"),
-        _row(
-            "Gini of honest trainers' rewards", "gini_trainers", "0 = equal; q sets the steepness"
-        ),
-    ],
+SWEEP_CHARTS = {
+    "fairness-sweep-validators.svg": (
+        "Sweep: validators (4 honest, 1 noisy at 25 bps, 1 lazy, 1 stale copier)",
+        [
+            _row(
+                "validator_mix",
+                "noisy honest validator (25 bps, 15% of stake)",
+                "validator.noisy.relative",
+                "reward per token staked over the precise honest validators'",
+            ),
+            _row(
+                "validator_mix", "lazy validator (random scores)", "validator.lazy.relative", "same"
+            ),
+            _row(
+                "validator_mix",
+                "stale copier (previous task's mean)",
+                "validator.stale_mean.relative",
+                "same",
+            ),
+            _row(
+                "validator_mix",
+                "mean trust of the precise honest validators",
+                "trust_honest",
+                "noise 5 bps",
+            ),
+        ],
+    ),
+    "fairness-sweep-trainers.svg": (
+        "Sweep: trainers (a sybil, a near-copy plagiarist, ten honest trainers)",
+        [
+            _row(
+                "sybil_best",
+                "best model split over 4 addresses",
+                "trainer.sybil.gain",
+                "reward share over the same trainer on one address",
+            ),
+            _row(
+                "copy_best",
+                "near-copy of the best model",
+                "trainer.plagiarist.advantage",
+                "same; the copy earns as much as its rank gives",
+            ),
+            _row(
+                "copy_best",
+                "Spearman ρ(quality, reward)",
+                "rho_reward",
+                "original models; stakes random",
+            ),
+            _row(
+                "copy_best",
+                "Gini of honest trainers' rewards",
+                "gini_trainers",
+                "0 = equal; q sets the steepness",
+            ),
+        ],
+    ),
 }
 
 
 def sweep_chart(data: dict, name: str) -> str:
-    cells = data["sweep"].get(name) or []
+    title, rows = SWEEP_CHARTS[name]
+    cells = [c for r in rows for c in data["sweep"].get(r["scenario"], [])]
     if not cells:
         return ""
-    title = {
-        "validator_mix": "Sweep: 4 honest validators, 1 noisy (25 bps), 1 lazy, 1 stale copier",
-        "trainer_mix": (
-            "Sweep: 10 honest trainers, a sybil over 4 addresses, a near-copy plagiarist"
-        ),
-    }[name]
     return heatmaps(
         title,
-        f"Mean over {cells[0]['runs']} runs per cell; rows q, columns tolerance; one panel per γ",
-        SWEEP_ROWS[name],
-        cells,
+        f"Mean over {cells[0]['runs']} runs per cell (same tasks in every cell); rows q, "
+        "columns tolerance; one panel per γ",
+        rows,
+        data["sweep"],
         data["meta"]["grid"],
+    )
+
+
+def split_chart(data: dict) -> str:
+    rows = data.get("split") or []
+    if not rows:
+        return ""
+    gammas = sorted({r["params"]["gamma"] for r in rows})
+    colors = [GREY, SKY, BLUE, ORANGE, RED]
+    series = []
+    for g, color in zip(gammas, colors, strict=False):
+        pts = sorted(
+            (r["trainer_fraction"], *_m(r["metrics"], "train_frac"))
+            for r in rows
+            if r["params"]["gamma"] == g
+        )
+        label = f"γ = {g:g}" + (" (pro rata)" if g == 0 else "")
+        series.append({"label": label, "color": color, "dash": None, "points": pts})
+    return line_chart(
+        "How γ splits the reward between trainers and validators",
+        "All honest; trainers' share of the reward against their share of the stake",
+        series,
+        [(x / 10, f"{x * 10}%") for x in range(0, 11, 2)],
+        (0.0, 1.0),
+        (0.0, 1.0),
+        "trainers' share of the total stake, T / (T + S)",
+        "trainers' share of the reward",
+        y_fmt=lambda v: f"{v:.0%}",
+        refs=[("diag", "pro rata (γ = 0)")],
     )
 
 
@@ -494,8 +549,9 @@ def write_charts(data: dict, folder: Path) -> list[Path]:
         "fairness-noise.svg": noise_chart(data),
         "fairness-adversaries.svg": adversary_chart(data),
         "fairness-sybil.svg": sybil_chart(data),
-        "fairness-sweep-validators.svg": sweep_chart(data, "validator_mix"),
-        "fairness-sweep-trainers.svg": sweep_chart(data, "trainer_mix"),
+        "fairness-sweep-validators.svg": sweep_chart(data, "fairness-sweep-validators.svg"),
+        "fairness-sweep-trainers.svg": sweep_chart(data, "fairness-sweep-trainers.svg"),
+        "fairness-split.svg": split_chart(data),
     }
     written = []
     for name, text in charts.items():
