@@ -7,16 +7,6 @@ from ape.cli import account_option, ape_cli_context
 
 from ape_arena._cli._common import ArenaCommand
 
-STATES = {
-    0: "unknown",
-    1: "active",
-    2: "defeated",
-    3: "succeeded",
-    4: "queued",
-    5: "expired",
-    6: "executed",
-    7: "canceled",
-}
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
 
@@ -163,7 +153,12 @@ def execute(cli_ctx, provider, account, proposal_id):
 def show(cli_ctx, provider, proposal_id):
     """Everything about one proposal."""
     from ape_arena._cli._render import arena, kv, table
-    from ape_arena.chain.governance import describe_action, expect_exists, proposal_actions
+    from ape_arena.chain.governance import (
+        STATE_NAMES,
+        describe_action,
+        expect_exists,
+        proposal_actions,
+    )
 
     protocol = _protocol(cli_ctx, provider)
     expect_exists(protocol, proposal_id)
@@ -173,7 +168,7 @@ def show(cli_ctx, provider, proposal_id):
     kv(
         [
             ("proposal", proposal_id),
-            ("state", STATES[governor.state(proposal_id)]),
+            ("state", STATE_NAMES[governor.state(proposal_id)]),
             ("proposer", p.proposer),
             ("description", description),
             ("snapshot block", p.snapshot),
@@ -197,7 +192,7 @@ def show(cli_ctx, provider, proposal_id):
 def list_(cli_ctx, provider):
     """Every proposal with its state and tally."""
     from ape_arena._cli._render import arena, table
-    from ape_arena.chain.governance import descriptions
+    from ape_arena.chain.governance import STATE_NAMES, descriptions
 
     protocol = _protocol(cli_ctx, provider)
     governor = protocol.governor
@@ -213,7 +208,7 @@ def list_(cli_ctx, provider):
         rows.append(
             (
                 pid,
-                STATES[governor.state(pid)],
+                STATE_NAMES[governor.state(pid)],
                 arena(p.for_votes),
                 arena(p.against_votes),
                 arena(p.abstain_votes),
