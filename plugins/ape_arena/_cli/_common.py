@@ -65,16 +65,13 @@ def node_context(cli_ctx, provider, account, device: str | None = None, log=None
     """The chain, account and local folders a node command works with."""
     from pathlib import Path
 
-    from ape_arena.chain.protocol import deployments_folder, load_protocol
     from ape_arena.node.roles import NodeContext
     from ape_arena.node.state import StateStore
 
-    project = cli_ctx.local_project
     config = cli_ctx.config_manager.get_config("arena")
-    protocol = load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
-    data = Path(project.path) / config.data_folder
+    data = Path(cli_ctx.local_project.path) / config.data_folder
     return NodeContext(
-        protocol=protocol,
+        protocol=load_protocol_for(cli_ctx, provider),
         account=account,
         state=StateStore(data / "state"),
         store_url=config.store or str(data / "store"),

@@ -1,11 +1,9 @@
 """`ape arena gov`: proposals, votes, the timelock and execution."""
 
-import time
-
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand
+from ape_arena._cli._common import ArenaCommand, load_protocol_for
 
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
@@ -20,10 +18,7 @@ def gov():
 
 
 def _protocol(cli_ctx, provider):
-    from ape_arena.chain.protocol import deployments_folder, load_protocol
-
-    project = cli_ctx.local_project
-    return load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
+    return load_protocol_for(cli_ctx, provider)
 
 
 @gov.command(cls=ArenaCommand, short_help="Propose changes to the protocol")
@@ -232,4 +227,6 @@ def list_(cli_ctx, provider):
 
 
 def _when(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(timestamp)))
+    from ape_arena.chain.tasks import when
+
+    return when(timestamp)

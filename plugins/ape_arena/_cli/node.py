@@ -36,15 +36,9 @@ def _parse_params(pairs: tuple[str, ...], params_file: str | None) -> dict:
 def _stake_wei(stake: str | None) -> int | None:
     if stake is None:
         return None
-    from decimal import Decimal, InvalidOperation
+    from ape_arena.chain.staking import parse_amount
 
-    try:
-        value = Decimal(stake)
-    except InvalidOperation:
-        raise click.ClickException(
-            f"--stake takes an amount of ARENA such as 100, not {stake!r}."
-        ) from None
-    return int(value * WAD)
+    return parse_amount(stake)
 
 
 def _report(outcome) -> None:

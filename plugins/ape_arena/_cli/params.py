@@ -3,7 +3,7 @@
 import click
 from ape.cli import ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand
+from ape_arena._cli._common import ArenaCommand, load_protocol_for
 
 
 @click.command(cls=ArenaCommand, short_help="Show every governed parameter, its value and bounds")
@@ -14,10 +14,8 @@ def params(cli_ctx, provider):
     one with `ape arena gov propose --set CONTRACT.NAME=VALUE`."""
     from ape_arena._cli._render import table
     from ape_arena.chain import params as registry
-    from ape_arena.chain.protocol import deployments_folder, load_protocol
 
-    project = cli_ctx.local_project
-    protocol = load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
+    protocol = load_protocol_for(cli_ctx, provider)
     rows = []
     for p in registry.PARAMETERS:
         value = getattr(protocol.by_key(p.contract), p.name)()

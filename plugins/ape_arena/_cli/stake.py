@@ -9,14 +9,11 @@ allowance is short.
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand
+from ape_arena._cli._common import ArenaCommand, load_protocol_for
 
 
 def _protocol(cli_ctx, provider):
-    from ape_arena.chain.protocol import deployments_folder, load_protocol
-
-    project = cli_ctx.local_project
-    return load_protocol(project, provider, deployments_folder(project, cli_ctx.config_manager))
+    return load_protocol_for(cli_ctx, provider)
 
 
 def _approved(sent) -> None:

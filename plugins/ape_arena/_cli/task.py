@@ -33,14 +33,15 @@ def create(cli_ctx, provider, account, spec_file):
     spec = load_spec(Path(spec_file))
     ctx = node_context(cli_ctx, provider, account)
     task_id = Creator(ctx).create(spec, Path(spec_file))
-    info = TaskClient(ctx.protocol).info(task_id)
+    client = TaskClient(ctx.protocol)
+    info = client.info(task_id)
     d = info.deadlines
     kv(
         [
             ("task", task_id),
             ("kind", info.kind),
             ("reward", f"{arena(info.reward)} ARENA (bond {arena(info.bond)})"),
-            ("spec", info.spec_uri),
+            ("spec", client.spec_uri(task_id)),
             ("join and submit until", when(d.submit_end)),
             ("models revealed until", when(d.reveal_end)),
             ("reveal the eval set until", when(d.eval_end)),
@@ -148,7 +149,7 @@ def show(cli_ctx, provider, task_id):
                 "gamma / q / fee",
                 f"{info.gamma_wad / 1e18:g} / {info.q_wad / 1e18:g} / {info.protocol_fee_bps} bps",
             ),
-            ("spec", f"{info.spec_uri} (0x{info.spec_hash.hex()[:16]}...)"),
+            ("spec", f"{client.spec_uri(task_id)} (0x{info.spec_hash.hex()[:16]}...)"),
             ("submit until", when(d.submit_end)),
             ("model reveal until", when(d.reveal_end)),
             ("eval reveal until", when(d.eval_end)),

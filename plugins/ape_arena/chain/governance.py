@@ -2,10 +2,11 @@
 doomed transaction into a sentence, and reading proposals back from events."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ape_arena.chain import params as registry
 from ape_arena.chain.events import logs
+from ape_arena.chain.staking import parse_amount
 from ape_arena.exceptions import ArenaError
 
 WAD = 10**18
@@ -69,7 +70,7 @@ def build_actions(
             )
         )
     for address, amount in pay:
-        wei = _arena_amount(amount)
+        wei = parse_amount(amount)
         data = protocol.token.transfer.encode_input(address, wei)
         actions.append(
             ProposalAction(
@@ -99,18 +100,6 @@ def build_actions(
             f"A proposal holds at most {protocol.governor.MAX_ACTIONS()} actions; split it in two."
         )
     return actions
-
-
-def _arena_amount(text: str) -> int:
-    try:
-        value = Decimal(text.replace("_", ""))
-    except InvalidOperation:
-        raise GovernanceError(
-            f"Cannot read {text!r} as an amount of ARENA; give e.g. 1000 or 2.5."
-        ) from None
-    if value <= 0:
-        raise GovernanceError(f"The amount to pay must be positive, not {text}.")
-    return int(value * WAD)
 
 
 def check_can_propose(protocol, proposer: str, provider) -> None:

@@ -8,11 +8,11 @@ approves the staking contract for exactly the amount when the allowance is
 short.
 """
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ape_arena.chain.tasks import when as tasks_when
 from ape_arena.exceptions import ArenaError
 
 WAD = 10**18
@@ -493,8 +493,7 @@ def latest_timestamp(contract) -> int:
     return int(contract.provider.get_block("latest").timestamp)
 
 
-def when(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(timestamp)))
+when = tasks_when  # one timestamp format for every command
 
 
 def _in(seconds: int) -> str:

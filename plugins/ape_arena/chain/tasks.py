@@ -106,7 +106,6 @@ class TaskInfo:
     creator: str
     kind: str
     spec_hash: bytes
-    spec_uri: str
     eval_hash: bytes
     reward: int
     emission: int
@@ -168,14 +167,11 @@ class TaskClient:
     def info(self, task_id: int) -> TaskInfo:
         self.expect_task(task_id)
         t = self.tasks.tasks(task_id)
-        created = logs(self.tasks, "TaskCreated", self.protocol.start_block, task_id=task_id)
-        spec_uri = created[0].spec_uri if created else ""
         return TaskInfo(
             task_id=task_id,
             creator=str(t.creator),
             kind=kind_from_bytes32(t.kind),
             spec_hash=bytes(t.spec_hash),
-            spec_uri=spec_uri,
             eval_hash=bytes(t.eval_hash),
             reward=int(t.reward),
             emission=int(t.emission),
@@ -201,6 +197,11 @@ class TaskClient:
             q_wad=int(t.q_wad),
             protocol_fee_bps=int(t.protocol_fee_bps),
         )
+
+    def spec_uri(self, task_id: int) -> str:
+        """Where the task's public artifact is (from its TaskCreated event)."""
+        created = logs(self.tasks, "TaskCreated", self.protocol.start_block, task_id=task_id)
+        return str(created[0].spec_uri) if created else ""
 
     def phase(self, task_id: int) -> int:
         return int(self.tasks.phase(task_id))

@@ -108,6 +108,8 @@ class _Role:
 
     def __init__(self, ctx: NodeContext):
         self.ctx = ctx
+        # A task's spec hash never changes: read it from the chain once.
+        self._spec_hashes: dict[int, str] = {}
 
     def record(self, task_id: int) -> dict:
         """This account's state for the task; refuses a record written for
@@ -133,7 +135,9 @@ class _Role:
         )
 
     def _spec_hash(self, task_id: int) -> str:
-        return _hex(self.ctx.protocol.tasks.tasks(task_id).spec_hash)
+        if task_id not in self._spec_hashes:
+            self._spec_hashes[task_id] = _hex(self.ctx.protocol.tasks.tasks(task_id).spec_hash)
+        return self._spec_hashes[task_id]
 
     def join(self, task_id: int, stake: int | None) -> str | None:
         """Join the task with `stake` (default: the task's minimum) unless joined."""
@@ -217,7 +221,8 @@ class _Role:
 def fetch_public(ctx: NodeContext, info) -> tuple[Path, dict]:
     from ape_arena.node.spec import read_task_document
 
-    folder = ctx.fetch(info.spec_uri, info.spec_hash, ctx.max_download_bytes)
+    uri = ctx.client.spec_uri(info.task_id)
+    folder = ctx.fetch(uri, info.spec_hash, ctx.max_download_bytes)
     return folder, read_task_document(folder)
 
 
