@@ -13,6 +13,8 @@ class ArenaConfig(PluginConfig):
           data_folder: .arena
           store: s3://my-bucket/arena      # default: <data_folder>/store
           device: auto                     # auto, cpu, cuda, cuda:1
+          fetch_timeout: 600               # seconds per artifact download
+          score_timeout: 3600              # seconds per model scored
     """
 
     deployments_folder: str = "deployments"
@@ -35,3 +37,12 @@ class ArenaConfig(PluginConfig):
     max_download_bytes: int = 2 * 1024**3
     """Largest artifact the node downloads (models are further bounded by
     their task's max_params)."""
+
+    fetch_timeout: float = 600.0
+    """Seconds one artifact's download may take (a task's spec or eval set,
+    or one submitted model); a model past it is scored INVALID."""
+
+    score_timeout: float = 3_600.0
+    """Seconds the scoring of one submitted model may take; past it the
+    model is scored INVALID (set it well above what the task's largest
+    allowed model needs on this machine)."""

@@ -191,8 +191,8 @@ def test_from_bytes_rejects_bad_entries(files, fragment):
         (canonical({"version": 1, "files": [GOOD_ENTRY]}) + b"\n", "canonical form"),
         (b'{"version":1,"version":1,"files":[]}', "repeats the key 'version'"),
         (b'{"files":[{"path":"a.txt","sha256":"x","size":NaN}],"version":1}', "NaN"),
-        (b"\xff\xfe", "not valid UTF-8 JSON"),
-        (b"{", "not valid UTF-8 JSON"),
+        (b"\xff\xfe", "is not UTF-8"),
+        (b"{", "unbalanced"),
         (b" " * (8 << 20) + b"{}", "over the limit"),
     ],
 )

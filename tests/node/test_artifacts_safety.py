@@ -27,7 +27,7 @@ def tensors() -> dict[str, torch.Tensor]:
     return {
         "embed.weight": torch.randn(16, 8, generator=generator),
         "head.bias": torch.zeros(16, dtype=torch.bfloat16),
-        "step": torch.tensor([3], dtype=torch.int64),
+        "scale": torch.tensor([3.0], dtype=torch.float16),
     }
 
 
@@ -66,7 +66,7 @@ def test_valid_safetensors_is_accepted(tmp_path):
     assert {name: (t.dtype, t.shape) for name, t in info.tensors.items()} == {
         "embed.weight": ("F32", (16, 8)),
         "head.bias": ("BF16", (16,)),
-        "step": ("I64", (1,)),
+        "scale": ("F16", (1,)),
     }
     assert info.num_params == 16 * 8 + 16 + 1
     assert dict(info.metadata) == {"format": "pt"}
@@ -149,7 +149,7 @@ def test_malformed_safetensors_is_refused(tmp_path, header, data, fragment):
         (struct.pack("<Q", 1_000) + b"{}", "header length 1000 does not fit"),
         (struct.pack("<Q", 4) + b"[1] ", "its header is not a JSON object"),
         (struct.pack("<Q", 8) + b'{"a":1,}', "not valid JSON"),
-        (struct.pack("<Q", 16) + b'{"a":1, "a":2}  ', "appears twice"),
+        (struct.pack("<Q", 16) + b'{"a":1, "a":2}  ', "repeats the key 'a'"),
     ],
 )
 def test_garbage_is_refused(tmp_path, content, fragment):
@@ -175,7 +175,7 @@ def test_valid_model_dir_is_accepted(tmp_path):
     folder = model_dir(tmp_path / "model")
     (folder / "README.md").write_text("# byte LM\n")
     (folder / "metadata.json").write_text('{"trainer": "0xabc"}')
-    model = check_model_dir(folder, max_bytes=1 << 20)
+    model = check_model_dir(folder, max_params=1_000)
     assert model.path == folder
     assert dict(model.config) == CONFIG
     assert model.weights.num_params == 145
@@ -186,14 +186,14 @@ def test_fetched_model_artifact_passes(tmp_path):
     artifact_hash, uri = store.put(model_dir(tmp_path / "model"))
     fetched = store.fetch(uri, artifact_hash, tmp_path / "downloads", max_bytes=1 << 20)
     assert (fetched / MANIFEST_NAME).is_file()
-    assert dict(check_model_dir(fetched, max_bytes=1 << 20).config) == CONFIG
+    assert dict(check_model_dir(fetched, max_params=1_000).config) == CONFIG
 
 
 def test_pickled_weights_in_a_model_dir_are_refused(tmp_path):
     folder = model_dir(tmp_path / "model")
     torch.save(tensors(), folder / "model.safetensors")
     with pytest.raises(ArtifactError, match=NEVER_UNPICKLED):
-        check_model_dir(folder, max_bytes=1 << 20)
+        check_model_dir(folder, max_params=1_000)
 
 
 @pytest.mark.parametrize(
@@ -201,13 +201,13 @@ def test_pickled_weights_in_a_model_dir_are_refused(tmp_path):
     [
         (lambda d: (d / "config.json").unlink(), "lacks config.json"),
         (lambda d: (d / "model.safetensors").unlink(), "lacks model.safetensors"),
-        (lambda d: (d / "model.pt").write_bytes(b"x"), "unexpected files ['model.pt']"),
+        (lambda d: (d / "model.pt").write_bytes(b"x"), "unexpected files (model.pt)"),
         (lambda d: (d / "sub").mkdir(), "is not a regular file"),
         (lambda d: (d / "link.json").symlink_to(d / "config.json"), "is not a regular file"),
         (lambda d: (d / "config.json").write_text("[1, 2]"), "is not a JSON object"),
         (lambda d: (d / "config.json").write_text("{'a': 1}"), "is not valid JSON"),
-        (lambda d: (d / "config.json").write_text('{"lr": NaN}'), "NaN is not a JSON number"),
-        (lambda d: (d / "config.json").write_text('{"a": 1, "a": 2}'), "appears twice"),
+        (lambda d: (d / "config.json").write_text('{"lr": NaN}'), "holds NaN, which is not a JSON number"),
+        (lambda d: (d / "config.json").write_text('{"a": 1, "a": 2}'), "repeats the key 'a'"),
         (lambda d: (d / "metadata.json").write_text('"x"'), "is not a JSON object"),
     ],
 )
@@ -215,13 +215,24 @@ def test_bad_model_dirs_are_refused(tmp_path, change, fragment):
     folder = model_dir(tmp_path / "model")
     change(folder)
     with pytest.raises(ArtifactError) as error:
-        check_model_dir(folder, max_bytes=1 << 20)
+        check_model_dir(folder, max_params=1_000)
     assert fragment in str(error.value)
 
 
 def test_model_dir_over_the_limit_is_refused(tmp_path):
     folder = model_dir(tmp_path / "model")
-    total = sum(path.stat().st_size for path in folder.iterdir())
-    assert check_model_dir(folder, max_bytes=total).weights.num_params == 145
-    with pytest.raises(ArtifactError, match=f"is {total} bytes, over the limit of {total - 1}"):
-        check_model_dir(folder, max_bytes=total - 1)
+    (folder / "README.md").write_bytes(b"#" * 65_536)
+    assert check_model_dir(folder, max_params=145).weights.num_params == 145
+    (folder / "README.md").write_bytes(b"#" * 65_537)
+    with pytest.raises(ArtifactError, match="README.md is 65,537 bytes, over its limit of 65,536"):
+        check_model_dir(folder, max_params=145)
+
+
+def test_model_dir_with_more_parameters_than_the_task_allows_is_refused(tmp_path):
+    # 145 parameters of F16 take the bytes of 72 of F32: within the byte bound, over the count.
+    folder = tmp_path / "model"
+    folder.mkdir()
+    save_file({"w": torch.zeros(145, dtype=torch.float16)}, folder / "model.safetensors")
+    (folder / "config.json").write_text(json.dumps(CONFIG))
+    with pytest.raises(ArtifactError, match="145 parameters, over the task's max_params of 100"):
+        check_model_dir(folder, max_params=100)

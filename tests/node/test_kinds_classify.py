@@ -10,7 +10,7 @@ from safetensors.torch import load, save_file
 from ape_arena.kinds.base import DataError, SpecError
 from ape_arena.kinds.classify import ClassifyKind
 from ape_arena.kinds.scores import INVALID_SCORE, agree, to_score
-from ape_arena.ml.models import CONFIG_FILE, WEIGHTS_FILE
+from ape_arena.model_rules import CONFIG_NAME, WEIGHTS_NAME
 
 classify = ClassifyKind()
 TASK = {"max_params": 2_000, "in_dim": 8, "n_classes": 3, "eval_batch_size": 64}
@@ -60,9 +60,9 @@ def test_scoring_is_deterministic_and_validators_agree(trained):
 )
 def test_bad_configs_score_invalid(trained, tmp_path, change, fragment):
     root, _ = trained
-    config = json.loads((root / "model" / CONFIG_FILE).read_text())
-    (tmp_path / CONFIG_FILE).write_text(json.dumps({**config, **change}))
-    (tmp_path / WEIGHTS_FILE).write_bytes((root / "model" / WEIGHTS_FILE).read_bytes())
+    config = json.loads((root / "model" / CONFIG_NAME).read_text())
+    (tmp_path / CONFIG_NAME).write_text(json.dumps({**config, **change}))
+    (tmp_path / WEIGHTS_NAME).write_bytes((root / "model" / WEIGHTS_NAME).read_bytes())
     scored = score(tmp_path, root / "data" / "eval")
     assert not scored.valid and fragment in scored.reason
     assert to_score(scored) == INVALID_SCORE
@@ -70,10 +70,10 @@ def test_bad_configs_score_invalid(trained, tmp_path, change, fragment):
 
 def test_nan_weights_score_invalid(trained, tmp_path):
     root, _ = trained
-    (tmp_path / CONFIG_FILE).write_bytes((root / "model" / CONFIG_FILE).read_bytes())
-    tensors = load((root / "model" / WEIGHTS_FILE).read_bytes())
+    (tmp_path / CONFIG_NAME).write_bytes((root / "model" / CONFIG_NAME).read_bytes())
+    tensors = load((root / "model" / WEIGHTS_NAME).read_bytes())
     tensors["head.bias"][0] = math.inf
-    save_file(tensors, tmp_path / WEIGHTS_FILE)
+    save_file(tensors, tmp_path / WEIGHTS_NAME)
     assert "NaN or infinite" in score(tmp_path, root / "data" / "eval").reason
 
 

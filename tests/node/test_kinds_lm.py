@@ -12,7 +12,7 @@ from safetensors.torch import load, save_file
 from ape_arena.kinds.base import SpecError, TrainParamsError
 from ape_arena.kinds.lm import LMKind, eval_windows
 from ape_arena.kinds.scores import INVALID_SCORE, agree, to_score
-from ape_arena.ml.models import CONFIG_FILE, WEIGHTS_FILE
+from ape_arena.model_rules import CONFIG_NAME, WEIGHTS_NAME
 from ape_arena.ml.train import TrainingError
 
 lm = LMKind()
@@ -43,7 +43,7 @@ def trained(tmp_path_factory):
 def submission(trained, tmp_path):
     """A copy of the trained model a test may break."""
     root, _ = trained
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
         (tmp_path / name).write_bytes((root / "model" / name).read_bytes())
     return tmp_path
 
@@ -56,7 +56,7 @@ def test_trains_and_scores(trained):
     root, result = trained
     assert result.steps == 30
     assert result.losses[-1][1] < result.losses[0][1]
-    assert json.loads((root / "model" / CONFIG_FILE).read_text())["arch"] == "gpt"
+    assert json.loads((root / "model" / CONFIG_NAME).read_text())["arch"] == "gpt"
     scored = score(root / "model", root / "data" / "eval")
     assert scored.valid and scored.reason is None
     # Better than the 8 bits of a uniform guess over bytes.
@@ -119,22 +119,22 @@ def test_resuming_a_finished_run_reproduces_the_weights(trained, tmp_path):
 
 def _read(model_dir):
     # From bytes, not a memory map: the tests rewrite the file afterwards.
-    return load((model_dir / WEIGHTS_FILE).read_bytes())
+    return load((model_dir / WEIGHTS_NAME).read_bytes())
 
 
 def _config(model_dir, **changes):
-    path = model_dir / CONFIG_FILE
+    path = model_dir / CONFIG_NAME
     path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
 
 
 def _weights(model_dir, change):
     tensors = _read(model_dir)
     change(tensors)
-    save_file(tensors, model_dir / WEIGHTS_FILE)
+    save_file(tensors, model_dir / WEIGHTS_NAME)
 
 
 def _pickle(model_dir):
-    torch.save(_read(model_dir), model_dir / WEIGHTS_FILE, pickle_module=pickle)
+    torch.save(_read(model_dir), model_dir / WEIGHTS_NAME, pickle_module=pickle)
 
 
 @pytest.mark.parametrize(
@@ -146,8 +146,8 @@ def _pickle(model_dir):
         (lambda d: _config(d, vocab_size=512), "vocab_size must be 256"),
         (lambda d: _config(d, arch="mlp"), "arch must be one of gpt"),
         (lambda d: _config(d, heads=2), "unknown key"),
-        (lambda d: (d / CONFIG_FILE).write_text("gpt, 2 layers"), "not valid JSON"),
-        (lambda d: (d / CONFIG_FILE).unlink(), "config.json is missing"),
+        (lambda d: (d / CONFIG_NAME).write_text("gpt, 2 layers"), "not valid JSON"),
+        (lambda d: (d / CONFIG_NAME).unlink(), "config.json is missing"),
         (lambda d: _pickle(d), "not a readable safetensors file"),
         (lambda d: _weights(d, lambda t: t["ln_out.weight"].fill_(math.nan)), "NaN or infinite"),
         # Finite weights whose logits overflow: the loss is not finite.

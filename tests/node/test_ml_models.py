@@ -11,8 +11,8 @@ from ape_arena.ml.fields import ConfigError
 from ape_arena.ml.gpt import GPTConfig
 from ape_arena.ml.mlp import MLPConfig
 from ape_arena.ml.models import (
-    CONFIG_FILE,
-    WEIGHTS_FILE,
+    CONFIG_NAME,
+    WEIGHTS_NAME,
     InvalidModelError,
     config_from_dict,
     load_model_dir,
@@ -100,7 +100,7 @@ def test_save_and_load_round_trip(tmp_path):
     torch.manual_seed(0)
     model = TINY_GPT.build()
     save_model_dir(model, TINY_GPT, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_FILE, WEIGHTS_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_NAME, WEIGHTS_NAME]
     loaded, config = load_model_dir(tmp_path, max_params=TINY_GPT.num_params())
     assert config == TINY_GPT
     assert not loaded.training
@@ -117,13 +117,13 @@ def saved_mlp(tmp_path):
 
 def _tensors(model_dir):
     # Read from bytes, not a memory map: the file is rewritten next.
-    return load((model_dir / WEIGHTS_FILE).read_bytes())
+    return load((model_dir / WEIGHTS_NAME).read_bytes())
 
 
 def _break_weights(model_dir, change):
     tensors = _tensors(model_dir)
     change(tensors)
-    save_file(tensors, model_dir / WEIGHTS_FILE)
+    save_file(tensors, model_dir / WEIGHTS_NAME)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_pickle_disguised_as_safetensors_is_never_unpickled(saved_mlp):
         def __reduce__(self):
             return (pytest.fail, ("the scorer unpickled a submission",))
 
-    torch.save({"head.bias": Boom()}, saved_mlp / WEIGHTS_FILE, pickle_module=pickle)
+    torch.save({"head.bias": Boom()}, saved_mlp / WEIGHTS_NAME, pickle_module=pickle)
     with pytest.raises(InvalidModelError, match="not a readable safetensors file"):
         load_model_dir(saved_mlp)
 
@@ -163,14 +163,14 @@ def test_pickle_disguised_as_safetensors_is_never_unpickled(saved_mlp):
 @pytest.mark.parametrize(
     "write, fragment",
     [
-        (lambda d: (d / CONFIG_FILE).unlink(), "config.json is missing"),
-        (lambda d: (d / WEIGHTS_FILE).unlink(), "model.safetensors is missing"),
-        (lambda d: (d / CONFIG_FILE).write_text("{not json"), "not valid JSON"),
-        (lambda d: (d / CONFIG_FILE).write_bytes(b"\xff\xfe"), "not valid JSON"),
-        (lambda d: (d / CONFIG_FILE).write_text(" " * 70_000 + "{}"), "over 65,536"),
-        (lambda d: (d / CONFIG_FILE).write_text('{"arch": "mlp"}'), "in_dim is required"),
-        (lambda d: (d / WEIGHTS_FILE).write_bytes(b"\x00" * 8), "not a readable safetensors"),
-        (lambda d: (d / WEIGHTS_FILE).write_bytes(b"\x00" * (3 << 20)), "over the"),
+        (lambda d: (d / CONFIG_NAME).unlink(), "config.json is missing"),
+        (lambda d: (d / WEIGHTS_NAME).unlink(), "model.safetensors is missing"),
+        (lambda d: (d / CONFIG_NAME).write_text("{not json"), "not valid JSON"),
+        (lambda d: (d / CONFIG_NAME).write_bytes(b"\xff\xfe"), "not valid JSON"),
+        (lambda d: (d / CONFIG_NAME).write_text(" " * 70_000 + "{}"), "over 65,536"),
+        (lambda d: (d / CONFIG_NAME).write_text('{"arch": "mlp"}'), "in_dim is required"),
+        (lambda d: (d / WEIGHTS_NAME).write_bytes(b"\x00" * 8), "not a readable safetensors"),
+        (lambda d: (d / WEIGHTS_NAME).write_bytes(b"\x00" * (3 << 20)), "over the"),
     ],
     ids=[
         "no-config",
@@ -191,9 +191,9 @@ def test_broken_directories_are_invalid(saved_mlp, write, fragment):
 
 def test_params_are_counted_before_loading(saved_mlp):
     # A config over the limit is refused even though its weights are absent.
-    (saved_mlp / WEIGHTS_FILE).unlink()
+    (saved_mlp / WEIGHTS_NAME).unlink()
     big = MLPConfig(in_dim=5, n_classes=3, hidden=(4096, 4096))
-    (saved_mlp / CONFIG_FILE).write_text(json.dumps(big.to_dict()))
+    (saved_mlp / CONFIG_NAME).write_text(json.dumps(big.to_dict()))
     with pytest.raises(InvalidModelError, match="over max_params 1,000"):
         load_model_dir(saved_mlp, max_params=1_000)
 

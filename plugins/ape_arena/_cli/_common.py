@@ -78,6 +78,8 @@ def node_context(cli_ctx, provider, account, device: str | None = None, log=None
         work=data / "work",
         device=device or config.device,
         max_download_bytes=config.max_download_bytes,
+        fetch_timeout_s=config.fetch_timeout,
+        score_timeout_s=config.score_timeout,
         log=log or click.echo,
     )
 

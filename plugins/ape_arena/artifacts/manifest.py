@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ape_arena import model_rules
 from ape_arena.artifacts.errors import ArtifactError
+from ape_arena.untrusted import UntrustedJSONError, parse_json, shown
 
 MANIFEST_VERSION = 1
 # The manifest's own file name inside a stored or fetched artifact folder; no
 # artifact file may use it at the top level.
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = model_rules.MANIFEST_NAME
 MAX_FILES = 10_000
 MAX_FILE_BYTES = 1 << 40  # 1 TiB: far above any model, far below int overflow anywhere.
 MAX_MANIFEST_BYTES = 8 << 20  # 10_000 entries of ~1 KiB paths fit with room to spare.
@@ -53,7 +55,7 @@ class FileEntry:
         check_path(self.path)
         if not _is_int(self.size) or not 0 <= self.size <= MAX_FILE_BYTES:
             raise ArtifactError(
-                f"manifest entry {self.path!r} has size {self.size!r}; "
+                f"manifest entry {shown(self.path)} has size {shown(self.size)}; "
                 f"sizes are whole numbers of bytes from 0 to {MAX_FILE_BYTES}"
             )
         if (
@@ -62,7 +64,7 @@ class FileEntry:
             or not set(self.sha256) <= _HEX_CHARS
         ):
             raise ArtifactError(
-                f"manifest entry {self.path!r} has sha256 {self.sha256!r}; "
+                f"manifest entry {shown(self.path)} has sha256 {shown(self.sha256)}; "
                 "digests are 64 lowercase hex characters"
             )
 
@@ -81,7 +83,7 @@ class Manifest:
     def __post_init__(self) -> None:
         if not _is_int(self.version) or self.version != MANIFEST_VERSION:
             raise ArtifactError(
-                f"manifest version {self.version!r} is not supported; "
+                f"manifest version {shown(self.version)} is not supported; "
                 f"this node reads version {MANIFEST_VERSION}, so upgrade it or re-publish"
             )
         files = tuple(sorted(self.files, key=lambda entry: entry.path))
@@ -117,15 +119,11 @@ class Manifest:
                 "an artifact has at most a few thousand files"
             )
         try:
-            document = json.loads(
-                data.decode("utf-8"),
-                object_pairs_hook=_no_duplicate_keys,
-                parse_constant=_no_constants,
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            document = parse_json(data)
+        except UntrustedJSONError as exc:
             raise ArtifactError(
-                f"the manifest is not valid UTF-8 JSON ({exc}); ask the publisher to re-upload"
-            ) from exc
+                f"the manifest is refused ({exc}); ask the publisher to re-upload"
+            ) from None
         if not isinstance(document, dict) or set(document) != _TOP_KEYS:
             raise ArtifactError(
                 'the manifest must be a JSON object with exactly the keys "version" and "files"; '
@@ -161,25 +159,27 @@ class Manifest:
 def check_path(path: object) -> None:
     """Reject an artifact file path that is not a plain relative POSIX path."""
     if not isinstance(path, str) or not path:
-        raise ArtifactError(f"artifact path {path!r} is not a non-empty string; rename the file")
+        raise ArtifactError(
+            f"artifact path {shown(path)} is not a non-empty string; rename the file"
+        )
     if len(path) > MAX_PATH_CHARS:
         raise ArtifactError(
-            f"artifact path {path[:40]!r}... is over {MAX_PATH_CHARS} characters; shorten it"
+            f"artifact path {shown(path)} is over {MAX_PATH_CHARS} characters; shorten it"
         )
     if path.startswith("/"):
         raise ArtifactError(
-            f"artifact path {path!r} is absolute; paths are relative to the artifact"
+            f"artifact path {shown(path)} is absolute; paths are relative to the artifact"
         )
     for part in path.split("/"):
         if part in ("", ".", ".."):
             raise ArtifactError(
-                f"artifact path {path!r} has an empty, '.' or '..' component; "
+                f"artifact path {shown(path)} has an empty, '.' or '..' component; "
                 "use plain relative paths inside the artifact"
             )
         if len(part) > MAX_NAME_CHARS or not set(part) <= _NAME_CHARS:
             raise ArtifactError(
-                f"artifact path {path!r} is not portable; use names of at most {MAX_NAME_CHARS} "
-                "letters, digits, '.', '_' or '-' separated by '/'"
+                f"artifact path {shown(path)} is not portable; use names of at most "
+                f"{MAX_NAME_CHARS} letters, digits, '.', '_' or '-' separated by '/'"
             )
     if path == MANIFEST_NAME:
         raise ArtifactError(
@@ -222,7 +222,7 @@ def parse_hash(value: bytes | str) -> bytes:
         if len(text) == 2 * HASH_BYTES and set(text.lower()) <= _HEX_CHARS:
             return bytes.fromhex(text)
     raise ArtifactError(
-        f"{value!r} is not an artifact hash; give 32 bytes or 0x followed by 64 hex characters"
+        f"{shown(value)} is not an artifact hash; give 32 bytes or 0x followed by 64 hex characters"
     )
 
 
@@ -318,11 +318,11 @@ def _check_layout(paths: Iterator[str]) -> None:
     for path in paths:
         if path in seen:
             raise ArtifactError(
-                f"the manifest lists {path!r} twice; each file appears once, so re-publish"
+                f"the manifest lists {shown(path)} twice; each file appears once, so re-publish"
             )
         if path.lower() in folded:
             raise ArtifactError(
-                f"the manifest has two paths equal to {path!r} up to case; "
+                f"the manifest has two paths equal to {shown(path)} up to case; "
                 "rename one, since case-insensitive file systems cannot hold both"
             )
         seen.add(path)
@@ -333,22 +333,10 @@ def _check_layout(paths: Iterator[str]) -> None:
     clash = files & folders
     if clash:
         raise ArtifactError(
-            f"the manifest uses {sorted(clash)[0]!r} both as a file and as a folder; re-publish"
+            f"the manifest uses {shown(sorted(clash)[0])} both as a file and as a folder; "
+            "re-publish"
         )
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ArtifactError(f"the JSON repeats the key {key!r}; each key appears once")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ArtifactError(f"the JSON holds {name}, which is not valid JSON; use a finite number")

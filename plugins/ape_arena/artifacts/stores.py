@@ -18,11 +18,14 @@ match its digest, and only a fully verified folder is renamed into
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -52,6 +55,8 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*(::[A-Za-z][A-Za-z0-9+.\-]*)*")
 
 # Opens one file of an artifact, by its manifest path, for reading bytes.
 Opener = Callable[[str], IO[bytes]]
+# Judges a fetched manifest before any of its files is read (raises ArtifactError).
+ManifestCheck = Callable[[Manifest], None]
 
 
 class ArtifactStore(ABC):
@@ -70,17 +75,23 @@ class ArtifactStore(ABC):
         expected_hash: bytes | str,
         dest_dir: str | os.PathLike[str],
         max_bytes: int,
+        *,
+        timeout_s: float | None = None,
+        check: ManifestCheck | None = None,
     ) -> Path:
         """Download the artifact at `uri` into ``dest_dir/<hex hash>`` and return that folder.
 
         Raises ArtifactError, leaving nothing behind in `dest_dir`, unless the
-        manifest hashes to `expected_hash`, the files total at most `max_bytes`
-        and every file matches its manifest entry.
+        manifest hashes to `expected_hash`, the files total at most `max_bytes`,
+        `check` (called with the manifest before any file is read) accepts it,
+        every file matches its manifest entry, and the whole fetch ends within
+        `timeout_s` seconds (checked between reads of at most 1 MiB).
         """
         expected = parse_hash(expected_hash)
         if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 0:
             raise ArtifactError(f"max_bytes must be a whole number of bytes, not {max_bytes!r}")
-        return _fetch(self._opener(uri), uri, expected, Path(dest_dir), max_bytes)
+        deadline = _Deadline(timeout_s, uri)
+        return _fetch(self._opener(uri), uri, expected, Path(dest_dir), max_bytes, deadline, check)
 
     @abstractmethod
     def _opener(self, uri: str) -> Opener:
@@ -124,7 +135,7 @@ class LocalStore(ArtifactStore):
         folder = local_path(uri)
 
         def open_file(relative: str) -> IO[bytes]:
-            return (folder / relative).open("rb")
+            return open_regular_file(folder / relative)
 
         return open_file
 
@@ -245,12 +256,14 @@ def fetch_artifact(
     dest_dir: str | os.PathLike[str],
     max_bytes: int,
     *,
+    timeout_s: float | None = None,
+    check: ManifestCheck | None = None,
     ipfs_gateway: str = DEFAULT_IPFS_GATEWAY,
     storage_options: Mapping[str, Any] | None = None,
 ) -> Path:
     """Fetch and verify the artifact at any supported URI; see `ArtifactStore.fetch`."""
     store = store_for_url(uri, ipfs_gateway=ipfs_gateway, storage_options=storage_options)
-    return store.fetch(uri, expected_hash, dest_dir, max_bytes)
+    return store.fetch(uri, expected_hash, dest_dir, max_bytes, timeout_s=timeout_s, check=check)
 
 
 def ipfs_gateway_url(uri: str, gateway: str = DEFAULT_IPFS_GATEWAY) -> str:
@@ -296,9 +309,64 @@ def _scheme(url: str) -> str:
     return head.lower() if separator and _SCHEME.fullmatch(head) else ""
 
 
-def _fetch(opener: Opener, uri: str, expected: bytes, dest_dir: Path, max_bytes: int) -> Path:
+def open_regular_file(path: Path) -> IO[bytes]:
+    """Open a local file for reading only if it is a regular file (not a link, pipe or device).
+
+    The file is opened without blocking and without following a final
+    symlink, then checked on the open descriptor, so a named pipe or a
+    device put in a store can neither hang the reader nor be read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ArtifactError(
+                f"{path.name} in the store is a symlink; skip the artifact"
+            ) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ArtifactError(
+                f"{path.name} in the store is not a regular file (a pipe, device or folder); "
+                "skip the artifact"
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+class _Deadline:
+    """The end of a fetch's time, checked between reads."""
+
+    def __init__(self, timeout_s: float | None, uri: str) -> None:
+        self.timeout_s = timeout_s
+        self.uri = uri
+        self.end = None if timeout_s is None else time.monotonic() + timeout_s
+
+    def check(self) -> None:
+        if self.end is not None and time.monotonic() > self.end:
+            raise ArtifactError(
+                f"fetching {self.uri} took longer than {self.timeout_s:g} s; "
+                "the store is too slow or the artifact too large, so skip it"
+            )
+
+
+def _fetch(
+    opener: Opener,
+    uri: str,
+    expected: bytes,
+    dest_dir: Path,
+    max_bytes: int,
+    deadline: _Deadline,
+    check: ManifestCheck | None,
+) -> Path:
     """Fetch, verify and atomically place an artifact; the body of `ArtifactStore.fetch`."""
     data = _read_manifest(opener, uri)
+    deadline.check()
     actual = hashlib.sha256(data).digest()
     if actual != expected:
         raise ArtifactError(
@@ -311,6 +379,8 @@ def _fetch(opener: Opener, uri: str, expected: bytes, dest_dir: Path, max_bytes:
             f"artifact {hash_hex(expected)} is {manifest.total_size} bytes, over the limit of "
             f"{max_bytes}; raise the limit only if you trust its publisher"
         )
+    if check is not None:
+        check(manifest)
     final = dest_dir / expected.hex()
     if final.exists():
         verify_dir(final, expected)
@@ -321,10 +391,14 @@ def _fetch(opener: Opener, uri: str, expected: bytes, dest_dir: Path, max_bytes:
         for entry in manifest.files:
             try:
                 stream = opener(entry.path)
+            except ArtifactError:
+                raise
             except Exception as exc:
                 raise _read_error(entry.path, uri, exc) from exc
             with stream:
-                budget -= _copy_verified(stream, entry, staging, uri, budget=budget)
+                budget -= _copy_verified(
+                    stream, entry, staging, uri, budget=budget, deadline=deadline
+                )
         _write_bytes(staging / MANIFEST_NAME, data)
         _publish(staging, final)
     return final
@@ -352,7 +426,13 @@ def _read_manifest(opener: Opener, uri: str) -> bytes:
 
 
 def _copy_verified(
-    stream: IO[bytes], entry: FileEntry, staging: Path, source: str, *, budget: int
+    stream: IO[bytes],
+    entry: FileEntry,
+    staging: Path,
+    source: str,
+    *,
+    budget: int,
+    deadline: _Deadline | None = None,
 ) -> int:
     """Write one file into the staging folder from `stream`, verified; return its size."""
     target = staging.joinpath(*entry.path.split("/"))
@@ -360,14 +440,20 @@ def _copy_verified(
         raise ArtifactError(f"artifact path {entry.path!r} escapes the artifact; skip it")
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("xb") as out:
-        size = _stream_verified(stream, out, entry, source, budget=budget)
+        size = _stream_verified(stream, out, entry, source, budget=budget, deadline=deadline)
         out.flush()
         os.fsync(out.fileno())
     return size
 
 
 def _stream_verified(
-    stream: IO[bytes], out: IO[bytes], entry: FileEntry, source: str, *, budget: int
+    stream: IO[bytes],
+    out: IO[bytes],
+    entry: FileEntry,
+    source: str,
+    *,
+    budget: int,
+    deadline: _Deadline | None = None,
 ) -> int:
     """Copy `stream` to `out`, reading at most one byte past the declared size, and verify it."""
     digest = hashlib.sha256()
@@ -382,6 +468,8 @@ def _stream_verified(
             raise _read_error(entry.path, source, exc) from exc
         if not chunk:
             break
+        if deadline is not None:
+            deadline.check()
         size += len(chunk)
         if size > entry.size:
             raise ArtifactError(

@@ -10,7 +10,6 @@ writes the model. Needs no chain and no Ape.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import yaml
 
 from ape_arena.kinds.base import KindError
 from ape_arena.kinds.registry import get_kind
+from ape_arena.untrusted import UntrustedJSONError, parse_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        document = json.loads((args.task_dir / "task.json").read_text())
-    except (OSError, json.JSONDecodeError) as err:
+        document = parse_json((args.task_dir / "task.json").read_bytes())
+        if not isinstance(document, dict) or "kind" not in document:
+            raise UntrustedJSONError("it is not a task document")
+    except (OSError, UntrustedJSONError) as err:
         print(f"error: {args.task_dir} has no readable task.json ({err}); "
               "fetch the task with `ape arena task fetch ID`.", file=sys.stderr)  # fmt: skip
         return 2

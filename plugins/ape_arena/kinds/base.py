@@ -6,9 +6,16 @@ reading users' data files, training a model, and scoring a submitted model on
 the revealed eval set. The metric a kind reports is a loss (lower is better);
 `ape_arena.kinds.scores` turns it into the integer the contract stores.
 
+Scoring is one template for every kind: `prepare_eval` reads and checks a
+task's eval data once (an `EvalSet`), then `score_model` scores any number of
+submissions against it: read the config of the kind's architecture, check it
+fits the task (`check_model`), load the weights, evaluate, and turn the sums
+into the kind's metric (`result`). `score` is the two in one call.
+
 Who is to blame decides how a problem surfaces:
 - the submitted model (broken config, too many parameters, wrong tensors,
-  pickles, NaN): `score` returns `ScoreResult(valid=False, reason=...)` and
+  pickles, NaN, a run past its time limit, anything else it makes go
+  wrong): `score_model` returns `ScoreResult(valid=False, reason=...)` and
   never raises, so one bad submission cannot stop a validator;
 - the task itself (bad kind_params, unreadable eval data) or the caller
   (bad training choices, unreadable training data): a `KindError` subclass
@@ -19,14 +26,16 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ape_arena.ml.fields import ConfigError
+from ape_arena.untrusted import MAX_REASON_CHARS, clip
 
 if TYPE_CHECKING:  # torch stays unimported for users of ScoreResult and scores alone
+    from ape_arena.ml.evaluate import EvalTotals
     from ape_arena.ml.train import StepLog, TrainResult
 
 
@@ -72,8 +81,21 @@ class ScoreResult:
 
     @classmethod
     def invalid(cls, reason: str, **extras: Any) -> ScoreResult:
-        """An invalid result with its reason."""
-        return cls(valid=False, metric=None, extras=extras, reason=reason)
+        """An invalid result with its reason, made one printable line of at most
+        `MAX_REASON_CHARS` characters (reasons quote what attackers wrote)."""
+        return cls(valid=False, metric=None, extras=extras, reason=clip(reason, MAX_REASON_CHARS))
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """A task's eval data, read and checked once, to score any number of models on."""
+
+    task: Mapping[str, Any]
+    """The task's kind parameters, validated and complete."""
+    batches: Callable[[], Iterable[Any]]
+    """A fresh iterator of (inputs, targets) batches, in the fixed scoring order."""
+    targets: int
+    """How many targets (bytes, examples) one scoring predicts."""
 
 
 class TaskKind(abc.ABC):
@@ -83,6 +105,8 @@ class TaskKind(abc.ABC):
     """The kind's name, as written in task specs and registered as an entry point."""
     metric_name: ClassVar[str]
     """What `ScoreResult.metric` measures, e.g. "bits_per_byte"."""
+    arch: ClassVar[str]
+    """The model architecture (config.json "arch") the kind scores."""
 
     @abc.abstractmethod
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,6 +174,54 @@ class TaskKind(abc.ABC):
         """
 
     @abc.abstractmethod
+    def prepare_eval(
+        self, eval_dir: Path, kind_params: Mapping[str, Any], device: str = "auto"
+    ) -> EvalSet:
+        """Read and check the eval data in `eval_dir` once, for scoring on `device`.
+
+        Raises:
+            SpecError: invalid kind_params.
+            DataError: the eval data cannot be read, or does not fit the task.
+        """
+
+    @abc.abstractmethod
+    def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
+        """Raise `InvalidModelError` unless the model `config` fits the task."""
+
+    @abc.abstractmethod
+    def result(self, totals: EvalTotals, config: Any) -> ScoreResult:
+        """The kind's metric (and side figures) from an evaluation's sums."""
+
+    def score_model(
+        self,
+        model_dir: Path,
+        eval_set: EvalSet,
+        device: str = "auto",
+        *,
+        precision: str = "auto",
+        timeout_s: float | None = None,
+    ) -> ScoreResult:
+        """Score the model in `model_dir` on a prepared eval set; never raises for a bad model.
+
+        `timeout_s` bounds the evaluation's wall time: past it the model is invalid.
+        """
+        from ape_arena.ml.evaluate import PRECISIONS, ScoringTimeout, evaluate
+        from ape_arena.ml.models import InvalidModelError, load_weights, read_config
+
+        if precision not in PRECISIONS:  # the caller's mistake, not the model's
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        try:
+            config = read_config(model_dir, archs=[self.arch])
+            self.check_model(config, eval_set.task)
+            model = load_weights(model_dir, config)
+            totals = evaluate(model, eval_set.batches(), device, precision, timeout_s)
+        except (InvalidModelError, ScoringTimeout) as error:
+            return ScoreResult.invalid(str(error))
+        except Exception as error:  # whatever else a hostile model makes go wrong
+            kind = type(error).__name__
+            return ScoreResult.invalid(f"the model could not be scored ({kind}: {error})")
+        return self.result(totals, config)
+
     def score(
         self,
         model_dir: Path,
@@ -158,9 +230,9 @@ class TaskKind(abc.ABC):
         device: str = "auto",
         *,
         precision: str = "auto",
-        compile: bool = False,
+        timeout_s: float | None = None,
     ) -> ScoreResult:
-        """Score the model in `model_dir` on the eval data in `eval_dir`.
+        """`prepare_eval` then `score_model`: score one model on the eval data in `eval_dir`.
 
         Never raises for a bad model (see the module docstring).
 
@@ -168,6 +240,10 @@ class TaskKind(abc.ABC):
             SpecError: invalid kind_params.
             DataError: the eval data cannot be read.
         """
+        eval_set = self.prepare_eval(eval_dir, kind_params, device)
+        return self.score_model(
+            model_dir, eval_set, device, precision=precision, timeout_s=timeout_s
+        )
 
 
 def spec_error(error: ConfigError) -> SpecError:

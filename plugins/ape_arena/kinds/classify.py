@@ -18,7 +18,7 @@ Data: arrays X (examples x in_dim, numeric) and y (integer labels), read from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ import torch
 
 from ape_arena.kinds.base import (
     DataError,
+    EvalSet,
     ScoreResult,
     TaskKind,
     TrainParamsError,
@@ -47,15 +48,11 @@ from ape_arena.kinds.data import (
     read_table,
     write_npz,
 )
-from ape_arena.ml.evaluate import evaluate
+from ape_arena.ml.device import pick_device
+from ape_arena.ml.evaluate import EvalTotals
 from ape_arena.ml.fields import ConfigError, check_keys, get_float, get_int, get_int_list
 from ape_arena.ml.mlp import MAX_CLASSES, MAX_DIM, MAX_HIDDEN_LAYERS, MLPConfig
-from ape_arena.ml.models import (
-    InvalidModelError,
-    check_num_params,
-    load_weights,
-    read_config,
-)
+from ape_arena.ml.models import InvalidModelError, check_num_params
 from ape_arena.ml.train import StepLog, TrainResult
 
 SUFFIXES = (NPZ, JSONL, CSV, PARQUET)
@@ -98,6 +95,7 @@ class ClassifyKind(TaskKind):
 
     name = "classify"
     metric_name = "cross_entropy"
+    arch = MLPConfig.ARCH
 
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
@@ -211,32 +209,30 @@ class ClassifyKind(TaskKind):
             out_dir,
         )
 
-    def score(
-        self,
-        model_dir: Path,
-        eval_dir: Path,
-        kind_params: Mapping[str, Any],
-        device: str = "auto",
-        *,
-        precision: str = "auto",
-        compile: bool = False,
-    ) -> ScoreResult:
-        """Mean cross-entropy of the model in `model_dir` on the examples in `eval_dir`."""
+    def prepare_eval(
+        self, eval_dir: Path, kind_params: Mapping[str, Any], device: str = "auto"
+    ) -> EvalSet:
+        """The eval examples in `eval_dir`, read and checked once (pinned on CUDA)."""
         task = self.validate_params(kind_params)
         features, labels = self.load_user_data(eval_dir, MAX_EVAL_BYTES)
         _check_arrays(features, labels, task, eval_dir)
-        try:
-            config = read_config(model_dir, archs=[MLPConfig.ARCH])
-            _check_fits(config, task)
-            model = load_weights(model_dir, config)
-        except InvalidModelError as error:
-            return ScoreResult.invalid(str(error))
+        inputs, targets = torch.from_numpy(features), torch.from_numpy(labels)
+        if pick_device(device).type == "cuda":
+            inputs, targets = inputs.pin_memory(), targets.pin_memory()
         size = task["eval_batch_size"]
-        batches = (
-            (torch.from_numpy(features[i : i + size]), torch.from_numpy(labels[i : i + size]))
-            for i in range(0, features.shape[0], size)
-        )
-        totals = evaluate(model, batches, device, precision, compile)
+
+        def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            for start in range(0, inputs.shape[0], size):
+                yield inputs[start : start + size], targets[start : start + size]
+
+        return EvalSet(task=task, batches=batches, targets=int(inputs.shape[0]))
+
+    def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
+        """An mlp within max_params from the task's features to its classes."""
+        _check_fits(config, task)
+
+    def result(self, totals: EvalTotals, config: Any) -> ScoreResult:
+        """Mean cross-entropy, with accuracy alongside."""
         return ScoreResult.ok(
             totals.mean_loss,
             examples=totals.count,

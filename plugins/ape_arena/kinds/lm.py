@@ -31,6 +31,7 @@ import torch
 
 from ape_arena.kinds.base import (
     DataError,
+    EvalSet,
     ScoreResult,
     TaskKind,
     TrainParamsError,
@@ -48,15 +49,11 @@ from ape_arena.kinds.data import (
     iter_jsonl,
     read_table,
 )
-from ape_arena.ml.evaluate import evaluate
+from ape_arena.ml.device import pick_device
+from ape_arena.ml.evaluate import EvalTotals
 from ape_arena.ml.fields import ConfigError, check_keys, get_bool, get_float, get_int
 from ape_arena.ml.gpt import MAX_BLOCK, GPTConfig
-from ape_arena.ml.models import (
-    InvalidModelError,
-    check_num_params,
-    load_weights,
-    read_config,
-)
+from ape_arena.ml.models import InvalidModelError, check_num_params
 from ape_arena.ml.train import StepLog, TrainResult
 
 VOCAB = 256
@@ -101,6 +98,7 @@ class LMKind(TaskKind):
 
     name = "lm"
     metric_name = "bits_per_byte"
+    arch = GPTConfig.ARCH
 
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
@@ -225,29 +223,29 @@ class LMKind(TaskKind):
             out_dir,
         )
 
-    def score(
-        self,
-        model_dir: Path,
-        eval_dir: Path,
-        kind_params: Mapping[str, Any],
-        device: str = "auto",
-        *,
-        precision: str = "auto",
-        compile: bool = False,
-    ) -> ScoreResult:
-        """Bits per byte of the model in `model_dir` on the bytes in `eval_dir`."""
+    def prepare_eval(
+        self, eval_dir: Path, kind_params: Mapping[str, Any], device: str = "auto"
+    ) -> EvalSet:
+        """The eval bytes in `eval_dir`, read once, in pinned memory when scoring on CUDA."""
         task = self.validate_params(kind_params)
-        data = np.frombuffer(self.load_user_data(eval_dir, MAX_EVAL_BYTES), dtype=np.uint8)
-        if data.size < 2:
+        data = self.load_user_data(eval_dir, MAX_EVAL_BYTES)
+        if len(data) < 2:
             raise DataError(f"{eval_dir} holds fewer than 2 bytes; there is nothing to score")
-        try:
-            config = read_config(model_dir, archs=[GPTConfig.ARCH])
-            _check_fits(config, task)
-            model = load_weights(model_dir, config)
-        except InvalidModelError as error:
-            return ScoreResult.invalid(str(error))
-        batches = eval_windows(data, task["block_size"], task["eval_batch_size"])
-        totals = evaluate(model, batches, device, precision, compile)
+        tokens = torch.frombuffer(bytearray(data), dtype=torch.uint8)
+        if pick_device(device).type == "cuda":
+            tokens = tokens.pin_memory()
+        return EvalSet(
+            task=task,
+            batches=lambda: eval_windows(tokens, task["block_size"], task["eval_batch_size"]),
+            targets=len(data) - 1,
+        )
+
+    def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
+        """A gpt of the byte vocabulary, within max_params, with the task's context."""
+        _check_fits(config, task)
+
+    def result(self, totals: EvalTotals, config: Any) -> ScoreResult:
+        """Bits per byte (every target is one byte)."""
         return ScoreResult.ok(
             totals.loss_sum / (math.log(2) * totals.count),
             tokens=totals.count,
@@ -302,27 +300,26 @@ def window_batches(
 
 
 def eval_windows(
-    data: np.ndarray, block_size: int, batch_size: int
+    data: np.ndarray | torch.Tensor, block_size: int, batch_size: int
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """The scoring batches: non-overlapping windows in order, `batch_size` at a time.
 
     Window i has inputs data[iT : iT + T] and targets data[iT + 1 : iT + T + 1];
     the bytes left after the last full window form one shorter final window.
+    The batches are uint8 views of `data` (no copy; pinned if `data` is), which
+    `evaluate` widens to int64 on the device.
     """
-    predicted = data.size - 1
+    data = torch.as_tensor(data, dtype=torch.uint8)
+    predicted = data.numel() - 1
     full = predicted // block_size
-    inputs = data[: full * block_size].reshape(full, block_size)
-    targets = data[1 : full * block_size + 1].reshape(full, block_size)
+    inputs = data[: full * block_size].view(full, block_size)
+    targets = data[1 : full * block_size + 1].view(full, block_size)
     for start in range(0, full, batch_size):
         stop = min(start + batch_size, full)
-        yield _long(inputs[start:stop]), _long(targets[start:stop])
+        yield inputs[start:stop], targets[start:stop]
     if predicted > full * block_size:
         tail = full * block_size
-        yield _long(data[tail:-1][None]), _long(data[tail + 1 :][None])
-
-
-def _long(array: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(array.astype(np.int64))
+        yield data[tail:-1][None], data[tail + 1 :][None]
 
 
 def stdlib_sources() -> list[Path]:

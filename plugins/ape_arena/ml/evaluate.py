@@ -3,11 +3,16 @@
 Validators on different machines must reach the same score within the
 task's tolerance, so the evaluation fixes everything it can: the batches come
 in the caller's fixed order and size, the model is in eval mode (no
-dropout) under `torch.no_grad()`, deterministic kernels are requested and TF32
-is off, and each target's loss is computed in fp32 (fp64 for the reference
-precision) and summed in float64. On CUDA the matmuls may run under bf16
-autocast (`precision="bf16"`, what "auto" picks there); the logits are still
-cast to fp32 before the loss.
+dropout) under `torch.inference_mode()`, deterministic kernels are requested
+and TF32 is off, and each target's loss is computed in fp32 (fp64 for the
+reference precision) and summed in float64. On CUDA the matmuls may run under
+bf16 autocast (`precision="bf16"`, what "auto" picks there); the logits are
+still cast to fp32 before the loss.
+
+Batches may hold integer tensors of any width (the lm kind sends its bytes
+as uint8): they are moved to the device as they are, without blocking when
+they sit in pinned memory, and widened to int64 there. A `timeout_s` bounds
+the wall time of one evaluation; it is checked between batches.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +33,10 @@ from ape_arena.ml.device import pick_device
 
 Precision = Literal["auto", "fp32", "fp64", "bf16"]
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "fp64", "bf16")
+
+
+class ScoringTimeout(Exception):
+    """An evaluation ran past its time limit; the message says how long it was allowed."""
 
 
 @dataclass(frozen=True)
@@ -95,13 +105,13 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return precision
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def evaluate(
     model: nn.Module,
     batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
     device: str | torch.device = "cpu",
     precision: str = "auto",
-    compile: bool = False,
+    timeout_s: float | None = None,
 ) -> EvalTotals:
     """Sum the cross-entropy of `model` over `batches`, in order.
 
@@ -109,11 +119,12 @@ def evaluate(
         model: maps inputs to logits whose last dim is the classes; moved to
             `device`, put in eval mode and (for "fp64") cast in place.
         batches: (inputs, targets) pairs; targets are integer class ids with
-            the logits' shape minus its last dim.
+            the logits' shape minus its last dim. Integer inputs are token ids.
         device: where to run.
         precision: "fp32", "fp64" (a slow reference), "bf16" (autocast
             matmuls, fp32 loss) or "auto" (bf16 on CUDA, fp32 elsewhere).
-        compile: `torch.compile` the model first (CUDA only; ignored elsewhere).
+        timeout_s: raise `ScoringTimeout` once this many seconds have passed
+            (checked before each batch); None for no limit.
 
     Returns:
         The sums; a non-finite `loss_sum` means the model produced NaN or inf.
@@ -122,14 +133,12 @@ def evaluate(
     precision = resolve_precision(precision, device)
     dtype = torch.float64 if precision == "fp64" else torch.float32
     model.to(device=device, dtype=dtype).eval()
-    net: nn.Module = model
-    if compile and device.type == "cuda":
-        net = torch.compile(model, dynamic=False)
     autocast = (
         torch.autocast(device.type, dtype=torch.bfloat16)
         if precision == "bf16"
         else contextlib.nullcontext()
     )
+    end = None if timeout_s is None else time.monotonic() + timeout_s
     # Float64 sums stay on the device (no sync per batch) unless it lacks float64.
     sum_device = device if device.type in ("cpu", "cuda") else torch.device("cpu")
     loss_sum = torch.zeros((), dtype=torch.float64, device=sum_device)
@@ -137,12 +146,12 @@ def evaluate(
     count = 0
     with deterministic_kernels():
         for inputs, targets in batches:
-            inputs = inputs.to(device)
-            if inputs.is_floating_point():
-                inputs = inputs.to(dtype)
-            targets = targets.to(device)
+            if end is not None and time.monotonic() > end:
+                raise ScoringTimeout(f"scoring took longer than {timeout_s:g} s")
+            inputs = _to_device(inputs, device, dtype)
+            targets = _to_device(targets, device, dtype)
             with autocast:
-                logits = net(inputs)
+                logits = model(inputs)
             logits = logits.to(dtype).reshape(-1, logits.shape[-1])
             flat = targets.reshape(-1)
             losses = F.cross_entropy(logits, flat, reduction="none")
@@ -150,3 +159,11 @@ def evaluate(
             correct += (logits.argmax(dim=-1) == flat).sum().to(sum_device)
             count += flat.numel()
     return EvalTotals(loss_sum=float(loss_sum.item()), count=count, correct=int(correct.item()))
+
+
+def _to_device(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """Move one batch tensor: floats to the evaluation dtype, integers widened to int64."""
+    moved = tensor.to(device, non_blocking=tensor.is_pinned())
+    if moved.is_floating_point():
+        return moved.to(dtype)
+    return moved.long()

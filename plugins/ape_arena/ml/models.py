@@ -12,6 +12,7 @@ whose message is the reason a scorer records.
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,15 @@ from ape_arena.ml.fields import ConfigError
 from ape_arena.ml.files import atomic_path, write_bytes_atomically
 from ape_arena.ml.gpt import GPTConfig
 from ape_arena.ml.mlp import MLPConfig
+from ape_arena.model_rules import (
+    CONFIG_NAME,
+    MAX_HEADER_BYTES,
+    MAX_JSON_FILE_BYTES,
+    WEIGHT_DTYPES,
+    WEIGHTS_NAME,
+    max_weights_bytes,
+)
+from ape_arena.untrusted import UntrustedJSONError, clip, parse_json, shown
 
 ModelConfig = GPTConfig | MLPConfig
 
@@ -34,14 +44,6 @@ ARCHS: dict[str, type[GPTConfig] | type[MLPConfig]] = {
     MLPConfig.ARCH: MLPConfig,
 }
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
-MAX_CONFIG_BYTES = 64 * 1024
-# Room for the safetensors header (8-byte length + JSON of names, shapes and
-# offsets) on top of the tensor bytes themselves.
-MAX_HEADER_BYTES = 1 << 20
-# Weight dtypes a submission may use (safetensors names); all are read as float32.
-ALLOWED_DTYPES = {"F32": 4, "F16": 2, "BF16": 2}
 _DTYPE_NAMES = {
     torch.float64: "F64",
     torch.float32: "F32",
@@ -54,7 +56,6 @@ _DTYPE_NAMES = {
     torch.uint8: "U8",
     torch.bool: "BOOL",
 }
-_REASON_CHARS = 300
 
 
 class InvalidModelError(ValueError):
@@ -76,7 +77,7 @@ def config_from_dict(data: Any, archs: Iterable[str] | None = None) -> ModelConf
     allowed = sorted(ARCHS if archs is None else archs)
     arch = data.get("arch")
     if arch not in ARCHS or arch not in allowed:
-        raise ConfigError(f"arch must be one of {', '.join(allowed)}, not {arch!r}")
+        raise ConfigError(f"arch must be one of {', '.join(allowed)}, not {shown(arch)}")
     return ARCHS[arch].from_dict(data)
 
 
@@ -92,30 +93,30 @@ def save_model_dir(model: nn.Module, config: ModelConfig, out_dir: Path) -> Path
         name: tensor.detach().to("cpu", copy=True).contiguous()
         for name, tensor in model.state_dict().items()
     }
-    with atomic_path(out_dir / WEIGHTS_FILE) as tmp:
+    with atomic_path(out_dir / WEIGHTS_NAME) as tmp:
         save_file(tensors, str(tmp), metadata={"format": "pt", "arch": config.ARCH})
     text = json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n"
-    write_bytes_atomically(out_dir / CONFIG_FILE, text.encode())
+    write_bytes_atomically(out_dir / CONFIG_NAME, text.encode())
     return out_dir
 
 
 def read_config(model_dir: Path, archs: Iterable[str] | None = None) -> ModelConfig:
     """Read and validate `model_dir/config.json`; raise `InvalidModelError` if unusable."""
-    path = Path(model_dir) / CONFIG_FILE
+    path = Path(model_dir) / CONFIG_NAME
     if not path.is_file():
-        raise InvalidModelError(f"{CONFIG_FILE} is missing")
-    raw = _read_at_most(path, MAX_CONFIG_BYTES)
-    if len(raw) > MAX_CONFIG_BYTES:
+        raise InvalidModelError(f"{CONFIG_NAME} is missing")
+    raw = _read_at_most(path, MAX_JSON_FILE_BYTES)
+    if len(raw) > MAX_JSON_FILE_BYTES:
         size = path.stat().st_size
-        raise InvalidModelError(f"{CONFIG_FILE} is {size:,} bytes, over {MAX_CONFIG_BYTES:,}")
+        raise InvalidModelError(f"{CONFIG_NAME} is {size:,} bytes, over {MAX_JSON_FILE_BYTES:,}")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidModelError(f"{CONFIG_FILE} is not valid JSON: {_short(error)}") from None
+        data = parse_json(raw)
+    except UntrustedJSONError as error:
+        raise InvalidModelError(f"{CONFIG_NAME} is not valid JSON: {error}") from None
     try:
         return config_from_dict(data, archs)
     except ConfigError as error:
-        raise InvalidModelError(f"{CONFIG_FILE}: {_short(error)}") from None
+        raise InvalidModelError(f"{CONFIG_NAME}: {clip(error)}") from None
 
 
 def check_num_params(config: ModelConfig, max_params: int) -> None:
@@ -140,21 +141,25 @@ def load_weights(model_dir: Path, config: ModelConfig) -> nn.Module:
         InvalidModelError: the file is missing, too large, not safetensors, or
             its tensors do not match the config.
     """
-    path = Path(model_dir) / WEIGHTS_FILE
+    path = Path(model_dir) / WEIGHTS_NAME
     if not path.is_file():
-        raise InvalidModelError(f"{WEIGHTS_FILE} is missing")
-    limit = max(ALLOWED_DTYPES.values()) * config.num_params() + MAX_HEADER_BYTES
+        raise InvalidModelError(f"{WEIGHTS_NAME} is missing")
+    limit = max_weights_bytes(config.num_params())
     raw = _read_at_most(path, limit)
     if len(raw) > limit:
         size = path.stat().st_size
         raise InvalidModelError(
-            f"{WEIGHTS_FILE} is {size:,} bytes, over the {limit:,} its config allows"
+            f"{WEIGHTS_NAME} is {size:,} bytes, over the {limit:,} its config allows"
+        )
+    if len(raw) >= 8 and MAX_HEADER_BYTES < struct.unpack("<Q", raw[:8])[0] <= len(raw) - 8:
+        raise InvalidModelError(
+            f"{WEIGHTS_NAME} has a header over the {MAX_HEADER_BYTES:,} bytes allowed"
         )
     try:
         loaded = load_safetensors(raw)
     except Exception as error:  # safetensors raises its own error type
         raise InvalidModelError(
-            f"{WEIGHTS_FILE} is not a readable safetensors file: {_short(error)}"
+            f"{WEIGHTS_NAME} is not a readable safetensors file: {clip(error, 120)}"
         ) from None
     del raw
     with torch.device("meta"):
@@ -183,7 +188,7 @@ def _checked(
         parts = [f"missing {_names(missing)}"] if missing else []
         parts += [f"unexpected {_names(extra)}"] if extra else []
         raise InvalidModelError(
-            f"{WEIGHTS_FILE} tensors do not match the config: " + "; ".join(parts)
+            f"{WEIGHTS_NAME} tensors do not match the config: " + "; ".join(parts)
         )
     checked = {}
     for name in sorted(expected):
@@ -194,9 +199,9 @@ def _checked(
                 f"the config needs {list(expected[name])}"
             )
         dtype = _DTYPE_NAMES.get(tensor.dtype, str(tensor.dtype))
-        if dtype not in ALLOWED_DTYPES:
+        if dtype not in WEIGHT_DTYPES:
             raise InvalidModelError(
-                f"tensor {name} has dtype {dtype}; allowed: {', '.join(ALLOWED_DTYPES)}"
+                f"tensor {name} has dtype {dtype}; allowed: {', '.join(WEIGHT_DTYPES)}"
             )
         tensor = tensor.to(torch.float32)
         if not torch.isfinite(tensor).all():
@@ -211,14 +216,9 @@ def _read_at_most(path: Path, limit: int) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(limit + 1)
     except OSError as error:
-        raise InvalidModelError(f"{path.name} cannot be read: {_short(error)}") from None
+        raise InvalidModelError(f"{path.name} cannot be read: {clip(error, 120)}") from None
 
 
 def _names(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 3] + "..."
+    listed = ", ".join(clip(name, 40) for name in names[:limit])
+    return listed + (f" and {len(names) - limit} more" if len(names) > limit else "")

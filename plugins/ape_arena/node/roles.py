@@ -33,10 +33,11 @@ from ape_arena.chain.tasks import (
     TaskClient,
     TaskError,
 )
+from ape_arena.node.scoring import FETCH_TIMEOUT_S, SCORE_TIMEOUT_S
 from ape_arena.node.state import StateStore
+from ape_arena.untrusted import clip
 
 WAD = 10**18
-MiB = 1024**2
 
 
 @dataclass
@@ -61,6 +62,9 @@ class NodeContext:
     work: Path
     device: str = "auto"
     max_download_bytes: int = 2 * 1024**3
+    # Bounds on one artifact's download and one model's scoring (node/scoring.py).
+    fetch_timeout_s: float = FETCH_TIMEOUT_S
+    score_timeout_s: float = SCORE_TIMEOUT_S
     log: Callable[[str], None] = print
 
     @property
@@ -84,10 +88,20 @@ class NodeContext:
 
         return store_for_url(self.store_url)
 
-    def fetch(self, uri: str, expected: bytes, max_bytes: int) -> Path:
-        from ape_arena.artifacts import fetch_artifact
+    @property
+    def downloads(self) -> Path:
+        return self.work / "downloads"
 
-        return fetch_artifact(uri, expected, self.work / "downloads", max_bytes)
+    def fetch(self, uri: str, expected: bytes, max_bytes: int) -> Path:
+        """Fetch a task's artifact (spec or eval set); a failure is the task's, in one sentence."""
+        from ape_arena.artifacts import ArtifactError, fetch_artifact
+
+        try:
+            return fetch_artifact(
+                uri, expected, self.downloads, max_bytes, timeout_s=self.fetch_timeout_s
+            )
+        except ArtifactError as err:
+            raise TaskError(f"A task artifact cannot be used: {clip(err)}.") from err
 
 
 def _salt() -> bytes:
@@ -408,7 +422,7 @@ class Trainer(_Role):
         from ape_arena.artifacts import ArtifactError, check_model_dir
 
         try:
-            check_model_dir(folder, int(kind_params.get("max_params", 10**9)) * 4 + MiB)
+            check_model_dir(folder, int(kind_params["max_params"]))
         except ArtifactError as err:
             raise TaskError(f"The model in {folder} cannot be submitted: {err}") from err
         return folder
@@ -512,10 +526,17 @@ class Validator(_Role):
         self.remember(task_id, committed=True)
 
     def score_all(self, task_id, info, trainers, models, outcome) -> list[int]:
-        """Fetch, verify and score every revealed model; INVALID for the rest."""
-        from ape_arena.artifacts import ArtifactError, check_model_dir
+        """Fetch, verify and score every revealed model; INVALID for the rest.
+
+        Each score is written to the state as soon as it is known, so a node
+        stopped mid-scoring goes on with the next model when it restarts. A
+        bad model is INVALID with its reason and never stops the others; an
+        eval set that cannot be read is one TaskError for the whole task.
+        """
+        from ape_arena.kinds.base import KindError
         from ape_arena.kinds.registry import get_kind
         from ape_arena.kinds.scores import to_score
+        from ape_arena.node.scoring import Submission, TaskScorer
 
         ctx = self.ctx
         revealed = ctx.client.eval_reveal(task_id)
@@ -524,36 +545,40 @@ class Validator(_Role):
         eval_hash, eval_uri = revealed
         eval_dir = ctx.fetch(eval_uri, eval_hash, ctx.max_download_bytes)
         _, document = fetch_public(ctx, info)
-        kind = get_kind(document["kind"])
-        kind_params = document["kind_params"]
-        limit = int(kind_params.get("max_params", 10**9)) * 4 + MiB
+        try:
+            kind = get_kind(document["kind"])
+            scorer = TaskScorer(
+                kind, document["kind_params"], eval_dir / "eval", ctx.downloads, ctx.device,
+                fetch_timeout_s=ctx.fetch_timeout_s, score_timeout_s=ctx.score_timeout_s,
+            )  # fmt: skip
+        except KindError as err:
+            raise TaskError(
+                f"Task {task_id}'s eval set cannot be scored ({clip(err)}); no model of it can be "
+                "scored, so this node leaves the task to the other validators."
+            ) from err
+        done: dict[str, int] = dict(self.record(task_id).get("scored") or {})
         scores = []
         for index, trainer in enumerate(trainers):
-            p = ctx.client.participant(task_id, trainer)
-            if trainer not in models or p.disqualified:
+            where = f"  model {index + 1}/{len(trainers)} of {trainer}"
+            if trainer in done:
+                scores.append(int(done[trainer]))
+                ctx.log(f"{where}: scored before the node restarted")
+                continue
+            if trainer not in models or ctx.client.participant(task_id, trainer).disqualified:
                 scores.append(INVALID_SCORE)
                 continue
             model_hash, uri = models[trainer]
             started = time.monotonic()
-            try:
-                folder = ctx.fetch(uri, model_hash, limit)
-                check_model_dir(folder, limit)
-                result = kind.score(folder, eval_dir / "eval", kind_params, ctx.device)
-            except ArtifactError as err:
-                from ape_arena.kinds.base import ScoreResult
-
-                result = ScoreResult.invalid(str(err))
-            score = to_score(result)
-            scores.append(score)
+            result = scorer.score(Submission(trainer, model_hash, uri))
+            done[trainer] = to_score(result)
+            scores.append(done[trainer])
+            self.remember(task_id, scored=done)
             shown = (
                 f"{result.metric:.4f} {kind.metric_name}"
                 if result.valid
                 else f"invalid ({result.reason})"
             )
-            ctx.log(
-                f"  model {index + 1}/{len(trainers)} of {trainer}: {shown} "
-                f"({time.monotonic() - started:.1f} s)"
-            )
+            ctx.log(f"{where}: {shown} ({time.monotonic() - started:.1f} s)")
         outcome.did.append(f"scored {len(models)} revealed models of task {task_id}")
         return scores
 

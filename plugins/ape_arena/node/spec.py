@@ -42,6 +42,7 @@ from ape_arena.exceptions import ArenaError
 
 WAD = 10**18
 TASK_FILE = "task.json"
+MAX_TASK_FILE_BYTES = 64 * 1024
 SPEC_VERSION = 1
 PHASES = ("submit", "model_reveal", "eval_reveal", "score_commit", "score_reveal")
 DEFAULT_DURATIONS = {"submit": 3_600, "model_reveal": 900, "eval_reveal": 900,
@@ -229,15 +230,28 @@ def _copy_data(source: Path, target: Path) -> None:
 
 
 def read_task_document(public_dir: Path) -> dict[str, Any]:
-    """The `task.json` of a fetched public artifact, checked."""
+    """The `task.json` of a fetched public artifact, checked (it is the creator's text)."""
+    from ape_arena.untrusted import UntrustedJSONError, clip, parse_json
+
     path = Path(public_dir) / TASK_FILE
     try:
-        document = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_TASK_FILE_BYTES + 1)
+        if len(raw) > MAX_TASK_FILE_BYTES:
+            raise UntrustedJSONError(f"it is over {MAX_TASK_FILE_BYTES:,} bytes")
+        document = parse_json(raw)
+    except (OSError, UntrustedJSONError) as err:
         raise SpecFileError(
-            f"The task's public artifact has no readable {TASK_FILE} ({err}); the task was not "
-            "created with this node, so it cannot be trained or scored here."
+            f"The task's public artifact has no readable {TASK_FILE} ({clip(err, 120)}); the task "
+            "was not created with this node, so it cannot be trained or scored here."
         ) from err
-    if not isinstance(document, dict) or document.get("version") != SPEC_VERSION:
-        raise SpecFileError(f"{path} is not a version {SPEC_VERSION} task document.")
+    if (
+        not isinstance(document, dict)
+        or document.get("version") != SPEC_VERSION
+        or not isinstance(document.get("kind"), str)
+        or not isinstance(document.get("kind_params"), dict)
+    ):
+        raise SpecFileError(
+            f"{path} is not a version {SPEC_VERSION} task document with a kind and kind_params."
+        )
     return document
