@@ -248,6 +248,24 @@ def test_a_bad_eval_set_is_one_error_for_the_task(tmp_path):
         TaskScorer(classify, TASK, bad, tmp_path / "dl", "cpu")
 
 
+def test_an_npz_bomb_as_the_eval_set_is_one_error_for_the_task(tmp_path, monkeypatch):
+    """The eval bound holds for what an NPZ decompresses to, not its size on disk."""
+    import zipfile
+
+    import numpy as np
+
+    monkeypatch.setattr("ape_arena.kinds.classify.MAX_EVAL_BYTES", 1 << 20)
+    bomb = tmp_path / "eval" / "data.npz"
+    bomb.parent.mkdir()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in (("X", np.zeros((65_536, 4), np.float32)), ("y", np.zeros(65_536))):
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, array.astype(array.dtype))
+    assert bomb.stat().st_size < 64 * 1024
+    with pytest.raises(DataError, match="1,048,576"):
+        TaskScorer(classify, TASK, bomb.parent, tmp_path / "dl", "cpu")
+
+
 def test_the_eval_set_is_read_once_per_task(arena, tmp_path, monkeypatch):
     root, _, honest = arena
     reads = []

@@ -40,6 +40,7 @@ from ape_arena.kinds.data import (
     CSV,
     JSONL,
     MAX_DATA_BYTES,
+    MAX_EVAL_BYTES,
     NPZ,
     PARQUET,
     data_files,
@@ -58,7 +59,6 @@ from ape_arena.ml.train import StepLog, TrainResult
 SUFFIXES = (NPZ, JSONL, CSV, PARQUET)
 DEFAULT_DEMO_EXAMPLES = 4_000
 EVAL_FRACTION = 5  # one fifth of the demo examples is held out
-MAX_EVAL_BYTES = 512 * 1024**2
 # The demo's mixture: components per class, spread of the component means,
 # and the (unit) noise around each mean.
 _COMPONENTS = 2
@@ -164,7 +164,14 @@ class ClassifyKind(TaskKind):
 
     def load_user_data(self, path: Path, max_bytes: int = MAX_DATA_BYTES) -> Arrays:
         """Features X (float32, examples x dims) and labels y (int64) from the files at `path`."""
-        parts = [_read_file(file) for file in data_files(path, SUFFIXES, max_bytes)]
+        parts: list[Arrays] = []
+        left = max_bytes  # NPZ and Parquet decompress: the bound is on what they decode
+        for file in data_files(path, SUFFIXES, max_bytes):
+            features, labels = _read_file(file, left)
+            left -= features.nbytes + labels.nbytes
+            parts.append((features, labels))
+        if left < 0:
+            raise DataError(f"{path} decodes to more than the {max_bytes:,} bytes allowed")
         dims = {x.shape[1] for x, _ in parts}
         if len(dims) > 1:
             raise DataError(f"{path}: files disagree on the number of features ({sorted(dims)})")
@@ -275,10 +282,10 @@ def _check_arrays(
         )
 
 
-def _read_file(file: Path) -> Arrays:
+def _read_file(file: Path, max_bytes: int) -> Arrays:
     suffix = file.suffix.lower()
     if suffix == NPZ:
-        arrays = read_npz(file)
+        arrays = read_npz(file, max_bytes=max(0, max_bytes))
         if "X" not in arrays or "y" not in arrays:
             raise DataError(f'{file.name} needs arrays "X" and "y", found {sorted(arrays)}')
         features, labels = arrays["X"], arrays["y"]
@@ -291,7 +298,7 @@ def _read_file(file: Path) -> Arrays:
             targets.append(record["label"])
         features, labels = _as_array(rows, file), _as_array(targets, file)
     else:
-        table = read_table(file)
+        table = read_table(file, max_bytes=max(0, max_bytes))
         if "label" not in table.columns:
             raise DataError(f'{file.name} needs a "label" column')
         labels = table["label"].to_numpy()

@@ -43,6 +43,7 @@ from ape_arena.kinds.data import (
     CSV,
     JSONL,
     MAX_DATA_BYTES,
+    MAX_EVAL_BYTES,
     PARQUET,
     TEXT,
     data_files,
@@ -61,7 +62,6 @@ SUFFIXES = (TEXT, JSONL, CSV, PARQUET)
 DEFAULT_DEMO_BYTES = 2_000_000
 EVAL_FRACTION = 10  # one tenth of the demo bytes is held out
 # Most eval bytes one scoring reads (eval sets are small next to training sets).
-MAX_EVAL_BYTES = 512 * 1024**2
 # Stdlib folders left out of the demo corpus: tests (odd encodings, huge data
 # literals) and third-party packages.
 _SKIP_DIRS = {"site-packages", "dist-packages", "test", "tests", "idle_test", "__pycache__"}
@@ -172,6 +172,8 @@ class LMKind(TaskKind):
         files = data_files(path, SUFFIXES, max_bytes)
         documents: list[bytes] = []
         for file in files:
+            # Parquet decompresses: what it may decode is what is left of the bound.
+            left = max_bytes - sum(len(document) for document in documents)
             suffix = file.suffix.lower()
             if suffix == TEXT:
                 documents.append(file.read_bytes())
@@ -182,7 +184,7 @@ class LMKind(TaskKind):
                         raise DataError(f'{file.name} line {number}: needs a string "text" field')
                     documents.append(text.encode("utf-8"))
             else:
-                table = read_table(file)
+                table = read_table(file, max_bytes=left)
                 if "text" not in table.columns:
                     raise DataError(f'{file.name} needs a "text" column')
                 for row, text in enumerate(table["text"].tolist()):
