@@ -25,8 +25,8 @@ durations: {submit: 30m, model_reveal: 30m, eval_reveal: 30m, score_commit: 30m,
 PARAMS = {"steps": 3, "batch_size": 16, "hidden": [16]}
 
 
-class Crash(Exception):
-    """Stands for the process being killed."""
+class Crash(BaseException):
+    """Stands for the process being killed (not an Exception: the agent survives those)."""
 
 
 @pytest.fixture(scope="module")
