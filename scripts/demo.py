@@ -9,15 +9,13 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand
 
-WAD = 10**18
-
 
 def _num(value, places: int = 4) -> str:
     return "-" if value is None else f"{value:,.{places}f}"
 
 
 def print_summary(report: dict, echo=click.echo) -> None:
-    from ape_arena._cli._render import table
+    from ape_arena.report.text import table
 
     task = report["task"]
     echo("")
@@ -128,7 +126,7 @@ def cli(provider, size, device, open_browser):
 
     def make_account():
         account = test_accounts.generate_test_account()
-        account.balance = 100 * WAD
+        account.balance = 100 * 10**18  # 100 ETH of gas money
         return account
 
     folder = Path(project.path) / ".arena" / "demo"

@@ -16,7 +16,8 @@ from decimal import Decimal
 import click
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context, network_option
 
-from ape_arena._cli._common import connection_hint
+from ape_arena.chain.connection import connection_hint
+from ape_arena.units import format_arena, format_duration
 
 LOCAL_CHAIN_IDS = (1337, 31337)
 BASE_SEPOLIA_CHAIN_ID = 84532
@@ -101,10 +102,10 @@ def cli(cli_ctx, account, guardian, yes, local_params):
     role, the deployer none) and record the addresses in
     deployments/<ecosystem>-<network>.json. Running it again where the
     recorded contracts exist changes nothing."""
-    from ape_arena._cli._render import kv
     from ape_arena.chain.deploy import DeployParams, existing_deployment
     from ape_arena.chain.deployments import load_deployment, record_name
     from ape_arena.chain.protocol import deployments_folder
+    from ape_arena.report.text import kv
 
     # The connected provider. (Not a `provider` argument: when the network was
     # already connected, as in a test session, that argument is a second,
@@ -282,8 +283,8 @@ def _unlock(cli_ctx, account) -> bool:
 
 
 def _addresses(deployment, where: str) -> None:
-    from ape_arena._cli._render import table
     from ape_arena.chain.protocol import CONTRACTS
+    from ape_arena.report.text import table
 
     order = {name: i for i, (name, _) in enumerate(CONTRACTS)}
     names = dict(CONTRACTS)
@@ -334,19 +335,12 @@ def _fields(params) -> list[tuple[str, int]]:
 def _value(name: str, value: int) -> str:
     unit = UNITS.get(name)
     if unit == "ARENA":
-        return f"{_decimal(value, 18)} ARENA"
+        return format_arena(value, unit=True)
     if unit == "seconds":
-        return f"{_duration(value)} ({value:,} s)"
+        return f"{format_duration(value)} ({value:,} s)"
     if unit == "bps":
         return f"{Decimal(value) / 100:f}% ({value:,} bps)"
     return str(value)
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _eth(wei: int) -> str:

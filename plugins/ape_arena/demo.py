@@ -21,8 +21,7 @@ from ape_arena.chain.tasks import INVALID_SCORE, TaskClient
 from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
 from ape_arena.node.spec import load_spec
 from ape_arena.node.state import StateStore
-
-WAD = 10**18
+from ape_arena.units import WAD, format_arena
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,8 @@ def run_demo(
         minted = emission.checkpoint.call()
         emission.checkpoint(sender=creator.account)
         echo(
-            f"   emission checkpoint: {minted / WAD:,.4f} new ARENA, the task's share to its reward"
+            f"   emission checkpoint: {format_arena(minted)} new ARENA, "
+            "the task's share to its reward"
         )
 
     checkpoint()
@@ -356,8 +356,8 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
         story.insert(
             0,
             f"The DAO verified task {task_id} for emission by a proposal: "
-            f"{info.emission / WAD:,.4f} new ARENA streamed into its reward on top of the "
-            f"{info.reward / WAD:,.4f} the creator escrowed, split by the same formulas.",
+            f"{format_arena(info.emission)} new ARENA streamed into its reward on top of the "
+            f"{format_arena(info.reward)} the creator escrowed, split by the same formulas.",
         )
     fee = info.reward + info.emission - info.train_reward - info.validator_reward
     return {

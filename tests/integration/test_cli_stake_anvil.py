@@ -375,11 +375,7 @@ def _when(timestamp: int) -> str:
 
 
 def _arena(wei: int, places: int | None = None) -> str:
-    """As the CLI prints it: exact in errors, 6 decimals in tables and results."""
-    if places is None:
-        from ape_arena.chain.staking import _arena as exact
+    """As the CLI prints it, in errors, tables and results alike (`units.format_arena`)."""
+    from ape_arena.units import format_arena
 
-        return exact(wei)
-    from ape_arena._cli._render import arena
-
-    return arena(wei)
+    return format_arena(wei)

@@ -1,10 +1,11 @@
 """Pieces every `ape arena` command shares."""
 
-import os
 from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+
+from ape_arena.chain.connection import connection_hint
 
 
 class ArenaCommand(ConnectedProviderCommand):
@@ -40,25 +41,6 @@ class ArenaCommand(ConnectedProviderCommand):
                 raise
             network = ctx.params.get("network") or "the chosen network"
             raise click.ClickException(connection_hint(str(network), err)) from err
-
-
-def connection_hint(network: str, err: Exception) -> str:
-    """A sentence explaining a failed connection to `network` and the fix."""
-    detail = str(err).rstrip(".") or type(err).__name__
-    if "base:sepolia" in network or "'sepolia' on 'base'" in detail:
-        if not os.environ.get("BASE_SEPOLIA_RPC_URL"):
-            return (
-                f"Cannot connect to Base Sepolia ({detail}); set BASE_SEPOLIA_RPC_URL to your "
-                "RPC provider's URL and run again."
-            )
-        return (
-            f"Cannot connect to Base Sepolia ({detail}); check that BASE_SEPOLIA_RPC_URL "
-            "is a reachable Base Sepolia RPC URL and run again."
-        )
-    return (
-        f"Cannot connect to {network} ({detail}); check the --network choice "
-        "(`ape networks list`) and that its node is running."
-    )
 
 
 def node_context(cli_ctx, provider, account, device: str | None = None, log=None):

@@ -4,6 +4,7 @@ import click
 from ape.cli import account_option, ape_cli_context
 
 from ape_arena._cli._common import ArenaCommand, load_protocol_for
+from ape_arena.units import when
 
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
@@ -56,8 +57,8 @@ def propose(
     description,
 ):
     """Propose one or more actions; voting opens at once."""
-    from ape_arena._cli._render import kv
     from ape_arena.chain.governance import build_actions
+    from ape_arena.report.text import kv
 
     protocol = _protocol(cli_ctx, provider)
     actions = build_actions(
@@ -83,7 +84,7 @@ def propose(
             ("proposal", proposal_id),
             ("actions", "; ".join(a.summary for a in actions)),
             ("snapshot block", proposal.snapshot),
-            ("voting ends", _when(proposal.vote_end)),
+            ("voting ends", when(proposal.vote_end)),
             ("transaction", receipt.txn_hash),
         ]
     )
@@ -101,7 +102,7 @@ def vote(cli_ctx, provider, account, proposal_id, support):
     protocol = _protocol(cli_ctx, provider)
     weight = check_vote(protocol, proposal_id, account.address)
     protocol.governor.vote(proposal_id, SUPPORT[support.lower()], sender=account)
-    from ape_arena._cli._render import arena
+    from ape_arena.units import format_arena as arena
 
     click.echo(f"Voted {support.lower()} on proposal {proposal_id} with {arena(weight)} ARENA.")
 
@@ -118,7 +119,7 @@ def queue(cli_ctx, provider, account, proposal_id):
     expect_state(protocol, proposal_id, 3, "queue")
     protocol.governor.queue(proposal_id, sender=account)
     eta = protocol.governor.proposals(proposal_id).eta
-    click.echo(f"Proposal {proposal_id} queued; it can be executed from {_when(eta)}.")
+    click.echo(f"Proposal {proposal_id} queued; it can be executed from {when(eta)}.")
 
 
 @gov.command(cls=ArenaCommand, short_help="Run a queued proposal after its timelock")
@@ -135,7 +136,7 @@ def execute(cli_ctx, provider, account, proposal_id):
     now = provider.get_block("latest").timestamp
     if now < eta:
         raise click.ClickException(
-            f"Proposal {proposal_id}'s timelock runs until {_when(eta)}; execute it after that."
+            f"Proposal {proposal_id}'s timelock runs until {when(eta)}; execute it after that."
         )
     targets, datas, _ = proposal_actions(protocol, proposal_id)
     protocol.governor.execute(proposal_id, targets, datas, sender=account)
@@ -147,13 +148,14 @@ def execute(cli_ctx, provider, account, proposal_id):
 @click.argument("proposal_id", type=int)
 def show(cli_ctx, provider, proposal_id):
     """Everything about one proposal."""
-    from ape_arena._cli._render import arena, kv, table
     from ape_arena.chain.governance import (
         STATE_NAMES,
         describe_action,
         expect_exists,
         proposal_actions,
     )
+    from ape_arena.report.text import kv, table
+    from ape_arena.units import format_arena as arena
 
     protocol = _protocol(cli_ctx, provider)
     expect_exists(protocol, proposal_id)
@@ -167,8 +169,8 @@ def show(cli_ctx, provider, proposal_id):
             ("proposer", p.proposer),
             ("description", description),
             ("snapshot block", p.snapshot),
-            ("voting ends", _when(p.vote_end)),
-            ("executable from", _when(p.eta) if p.eta else "-"),
+            ("voting ends", when(p.vote_end)),
+            ("executable from", when(p.eta) if p.eta else "-"),
             ("for", arena(p.for_votes)),
             ("against", arena(p.against_votes)),
             ("abstain", arena(p.abstain_votes)),
@@ -186,8 +188,9 @@ def show(cli_ctx, provider, proposal_id):
 @ape_cli_context()
 def list_(cli_ctx, provider):
     """Every proposal with its state and tally."""
-    from ape_arena._cli._render import arena, table
     from ape_arena.chain.governance import STATE_NAMES, descriptions
+    from ape_arena.report.text import table
+    from ape_arena.units import format_arena as arena
 
     protocol = _protocol(cli_ctx, provider)
     governor = protocol.governor
@@ -224,9 +227,3 @@ def list_(cli_ctx, provider):
         ],
         rows,
     )
-
-
-def _when(timestamp: int) -> str:
-    from ape_arena.chain.tasks import when
-
-    return when(timestamp)

@@ -9,8 +9,6 @@ from ape.cli import account_option, ape_cli_context
 
 from ape_arena._cli._common import ArenaCommand, load_protocol_for, node_context
 
-WAD = 10**18
-
 
 def _parse_params(pairs: tuple[str, ...], params_file: str | None) -> dict:
     """Training choices from --params FILE (YAML/JSON) and --param KEY=VALUE."""
@@ -192,8 +190,8 @@ def finalize(cli_ctx, provider, account, task_id):
 def leaderboard(cli_ctx, provider, task_id):
     """The task's submissions by rank with their consensus and every
     validator's score, then each validator's trust, then rewards."""
-    from ape_arena._cli._render import table
     from ape_arena.node.report import leaderboard_rows
+    from ape_arena.report.text import table
 
     board = leaderboard_rows(load_protocol_for(cli_ctx, provider), task_id)
     click.echo(board.headline)

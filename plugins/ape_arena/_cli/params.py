@@ -12,8 +12,8 @@ def params(cli_ctx, provider):
     """Read every parameter governance can set, from the contracts deployed
     on the connected network, with the bounds the contracts enforce. Change
     one with `ape arena gov propose --set CONTRACT.NAME=VALUE`."""
-    from ape_arena._cli._render import table
     from ape_arena.chain import params as registry
+    from ape_arena.report.text import table
 
     protocol = load_protocol_for(cli_ctx, provider)
     rows = []

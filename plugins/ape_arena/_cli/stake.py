@@ -17,7 +17,7 @@ def _protocol(cli_ctx, provider):
 
 
 def _approved(sent) -> None:
-    from ape_arena._cli._render import arena
+    from ape_arena.units import format_arena as arena
 
     if sent.approved:
         click.echo(f"Approved the staking contract to take {arena(sent.approved)} ARENA.")
@@ -51,8 +51,9 @@ def pool():
 def open_(cli_ctx, provider, account, commission_bps, amount):
     """Open the account's staking pool with a commission, optionally staking
     AMOUNT ARENA of its own at once (add more later with `ape arena stake`)."""
-    from ape_arena._cli._render import arena, kv
     from ape_arena.chain import staking
+    from ape_arena.report.text import kv
+    from ape_arena.units import format_arena as arena
 
     wei = staking.parse_amount(amount) if amount is not None else 0
     protocol = _protocol(cli_ctx, provider)
@@ -75,8 +76,8 @@ def open_(cli_ctx, provider, account, commission_bps, amount):
 def stake(cli_ctx, provider, account, amount):
     """Stake AMOUNT more ARENA of your own in your pool (open it first with
     `ape arena pool open`)."""
-    from ape_arena._cli._render import arena
     from ape_arena.chain import staking
+    from ape_arena.units import format_arena as arena
 
     wei = staking.parse_amount(amount)
     protocol = _protocol(cli_ctx, provider)
@@ -99,8 +100,8 @@ def delegate(cli_ctx, provider, account, operator, amount):
     """Stake AMOUNT ARENA in OPERATOR's pool (an address or account alias):
     your share grows with the pool's rewards after its commission, and
     shrinks if the operator is slashed."""
-    from ape_arena._cli._render import arena
     from ape_arena.chain import staking
+    from ape_arena.units import format_arena as arena
 
     wei = staking.parse_amount(amount)
     operator = staking.resolve_address(operator)
@@ -124,8 +125,8 @@ def undelegate(cli_ctx, provider, account, operator, amount):
     pool included). It stops earning at once and can be withdrawn with
     `ape arena withdraw OPERATOR` after the unbonding delay; a new request
     adds to a pending one and restarts the delay for the whole sum."""
-    from ape_arena._cli._render import arena
     from ape_arena.chain import staking
+    from ape_arena.units import format_arena as arena
 
     wei = staking.parse_amount(amount)
     operator = staking.resolve_address(operator)
@@ -146,8 +147,8 @@ def undelegate(cli_ctx, provider, account, operator, amount):
 def withdraw(cli_ctx, provider, account, operator):
     """Send your unbonded stake from OPERATOR's pool back to your wallet,
     once the unbonding delay of `ape arena undelegate` is over."""
-    from ape_arena._cli._render import arena
     from ape_arena.chain import staking
+    from ape_arena.units import format_arena as arena
 
     operator = staking.resolve_address(operator)
     protocol = _protocol(cli_ctx, provider)
@@ -169,9 +170,9 @@ def commission(cli_ctx, provider, account, bps, claim):
     """Set your pool's commission to BPS basis points (1000 = 10%): a cut
     applies at once, a raise after the commission notice. With --claim
     instead, send the commission your pool has earned to your wallet."""
-    from ape_arena._cli._render import arena
     from ape_arena.chain import staking
     from ape_arena.chain.staking import StakingError
+    from ape_arena.units import format_arena as arena
 
     if (bps is None) == (not claim):
         raise StakingError(
@@ -210,8 +211,9 @@ def claim(cli_ctx, provider, account, task_id, participant):
     """Settle a trainer's or validator's part in a finalized or cancelled
     task: its stake is unlocked (minus any slash) and its reward is paid into
     its staking pool."""
-    from ape_arena._cli._render import arena, kv
     from ape_arena.chain import staking
+    from ape_arena.report.text import kv
+    from ape_arena.units import format_arena as arena
 
     who = staking.resolve_address(participant) if participant else str(account.address)
     protocol = _protocol(cli_ctx, provider)
@@ -236,9 +238,10 @@ def position(cli_ctx, provider, account, address):
     """Show what ADDRESS (an address or account alias; default: --account)
     has: its own pool, its stakes in other pools with what is unbonding and
     when it can be withdrawn, its wallet's ARENA and its voting power."""
-    from ape_arena._cli._render import arena, kv, table
     from ape_arena.chain import staking
     from ape_arena.chain.staking import StakingError
+    from ape_arena.report.text import kv, table
+    from ape_arena.units import format_arena as arena
 
     if address is None and account is None:
         raise StakingError(

@@ -25,10 +25,12 @@ def create(cli_ctx, provider, account, spec_file):
     and its salt stay in the node's state folder until `task reveal-eval`."""
     from pathlib import Path
 
-    from ape_arena._cli._render import arena, kv
-    from ape_arena.chain.tasks import TaskClient, when
+    from ape_arena.chain.tasks import TaskClient
     from ape_arena.node.roles import Creator
     from ape_arena.node.spec import load_spec
+    from ape_arena.report.text import kv
+    from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
 
     spec = load_spec(Path(spec_file))
     ctx = node_context(cli_ctx, provider, account)
@@ -91,8 +93,9 @@ def fetch(cli_ctx, provider, task_id):
 @ape_cli_context()
 def list_(cli_ctx, provider):
     """Every task on this chain: kind, phase, reward, participants."""
-    from ape_arena._cli._render import arena, table
     from ape_arena.chain.tasks import TaskClient
+    from ape_arena.report.text import table
+    from ape_arena.units import format_arena as arena
 
     client = TaskClient(load_protocol_for(cli_ctx, provider))
     count = client.count()
@@ -125,8 +128,10 @@ def list_(cli_ctx, provider):
 @click.argument("task_id", type=int)
 def show(cli_ctx, provider, task_id):
     """A task's terms, deadlines and participants."""
-    from ape_arena._cli._render import arena, kv, table
-    from ape_arena.chain.tasks import ROLE_NAMES, TaskClient, when
+    from ape_arena.chain.tasks import ROLE_NAMES, TaskClient
+    from ape_arena.report.text import kv, table
+    from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
 
     client = TaskClient(load_protocol_for(cli_ctx, provider))
     info = client.info(task_id)

@@ -17,9 +17,8 @@ from typing import Any
 
 from ape_arena.chain.deployments import load_deployment, record_name
 from ape_arena.files import write_json_atomically
+from ape_arena.units import DAY, WAD
 
-WAD = 10**18
-DAY = 86_400
 DEFAULT_ADMIN_ROLE = b"\0" * 32
 COMPILER = "vyper 0.4.3"
 

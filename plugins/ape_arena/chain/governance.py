@@ -2,14 +2,13 @@
 doomed transaction into a sentence, and reading proposals back from events."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ape_arena.chain import params as registry
 from ape_arena.chain.events import logs
 from ape_arena.chain.staking import parse_amount
 from ape_arena.exceptions import ArenaError
+from ape_arena.units import format_arena
 
-WAD = 10**18
 STATE_NAMES = {
     0: "unknown",
     1: "active",
@@ -108,8 +107,8 @@ def check_can_propose(protocol, proposer: str, provider) -> None:
     threshold = protocol.governor.proposal_threshold()
     if power == 0 or power < threshold:
         raise GovernanceError(
-            f"{proposer} has {Decimal(power) / WAD:f} ARENA of voting power but proposing needs "
-            f"{Decimal(max(threshold, 1)) / WAD:f}; stake more (`ape arena stake`) and try again "
+            f"{proposer} has {format_arena(power)} ARENA of voting power but proposing needs "
+            f"{format_arena(max(threshold, 1))}; stake more (`ape arena stake`) and try again "
             "in a later block."
         )
 

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ape_arena.exceptions import ArenaError
+from ape_arena.units import (
+    DAY,
+    WAD,
+    format_arena,
+    format_bps,
+    format_duration,
+    parse_arena,
+    parse_duration,
+)
 
-WAD = 10**18
-DAY = 86_400
 SUPPLY_CAP = 10**27
 
 
@@ -196,10 +203,9 @@ def parse_value(param: Parameter, text: str) -> int | str:
 
 def _to_int(param: Parameter, raw: str) -> int:
     if param.unit == "seconds" and raw[-1:] in "smhd" and raw[:-1]:
-        factor = {"s": 1, "m": 60, "h": 3_600, "d": DAY}[raw[-1]]
-        return int(Decimal(raw[:-1]) * factor)
+        return parse_duration(raw, param.key)
     if param.unit == "wei" and raw.upper().endswith("ARENA"):
-        return int(Decimal(raw[:-5]) * WAD)
+        return parse_arena(raw, param.key, allow_zero=True)
     if param.unit == "wad" and "." in raw:
         return int(Decimal(raw) * WAD)
     return int(raw)
@@ -213,16 +219,9 @@ def format_value(param: Parameter, value) -> str:
     if param.unit == "wad":
         return f"{Decimal(value) / WAD:f}"
     if param.unit == "bps":
-        return f"{value} bps ({Decimal(value) / 100:f}%)"
+        return format_bps(value)
     if param.unit == "seconds":
-        return _duration(value)
+        return format_duration(value)
     if param.unit == "wei":
-        return f"{Decimal(value) / WAD:,f} ARENA"
+        return format_arena(value, unit=True)
     return str(value)
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", DAY), ("h", 3_600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -9,30 +9,24 @@ short.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ape_arena.chain.tasks import when as tasks_when
+from ape_arena.chain.tasks import (
+    PHASE_CANCELLED,
+    PHASE_FINALIZE,
+    PHASE_FINALIZED,
+    PHASE_NAMES,
+    ROLE_NAMES,
+)
 from ape_arena.exceptions import ArenaError
-
-WAD = 10**18
-ARENA_DECIMALS = 18
-
-PHASE_NAMES = {
-    0: "unknown",
-    1: "submit",
-    2: "model reveal",
-    3: "eval reveal",
-    4: "score commit",
-    5: "score reveal",
-    6: "finalize",
-    7: "finalized",
-    8: "cancelled",
-}
-PHASE_FINALIZE = 6
-PHASE_FINALIZED = 7
-PHASE_CANCELLED = 8
-ROLE_NAMES = {1: "trainer", 2: "validator"}
+from ape_arena.units import (
+    UnitError,
+    format_arena,
+    format_bps,
+    format_duration,
+    parse_arena,
+    when,
+)
 
 
 class StakingError(ArenaError):
@@ -45,27 +39,11 @@ class StakingError(ArenaError):
 
 
 def parse_amount(text: str) -> int:
-    """A positive number of ARENA ("1000", "2.5", "1_000") -> wei."""
-    raw = str(text).strip().replace("_", "").replace(",", "")
+    """A positive number of ARENA ("1000", "2.5", "1_000") -> wei (`units.parse_arena`)."""
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise StakingError(
-            f"Cannot read {text!r} as an amount of ARENA; give a number such as 1000 or 2.5."
-        ) from None
-    if not value.is_finite():
-        raise StakingError(
-            f"Cannot read {text!r} as an amount of ARENA; give a number such as 1000 or 2.5."
-        )
-    if value <= 0:
-        raise StakingError(f"The amount must be more than 0 ARENA, not {text}; give e.g. 100.")
-    wei = value * WAD
-    if wei != wei.to_integral_value():
-        raise StakingError(
-            f"ARENA has {ARENA_DECIMALS} decimals, so {text} cannot be sent; round it to at "
-            f"most {ARENA_DECIMALS} digits after the point."
-        )
-    return int(wei)
+        return parse_arena(text)
+    except UnitError as err:
+        raise StakingError(str(err)) from None
 
 
 def resolve_address(text: str) -> str:
@@ -411,7 +389,7 @@ def check_commission_cap(protocol, bps: int) -> None:
     if bps > cap:
         raise StakingError(
             f"A commission of {bps} bps is above the maximum of {cap} bps "
-            f"({Decimal(cap) / 100:f}%); pick {cap} or less."
+            f"({format_bps(cap).split(' ', 2)[2].strip('()')}); pick {cap} or less."
         )
 
 
@@ -493,25 +471,11 @@ def latest_timestamp(contract) -> int:
     return int(contract.provider.get_block("latest").timestamp)
 
 
-when = tasks_when  # one timestamp format for every command
-
-
 def _in(seconds: int) -> str:
-    seconds = max(int(seconds), 0)
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if hours else []
-    parts += [f"{minutes}m"] if minutes else []
-    parts += [f"{secs}s"] if secs or not parts else []
-    return "in " + " ".join(parts)
+    return "in " + format_duration(seconds)
 
 
-def _arena(wei: int) -> str:
-    """Exact amount in ARENA, e.g. 2,500 or 0.25."""
-    value = Decimal(int(wei)) / WAD
-    return f"{value.normalize():,f}" if value else "0"
+_arena = format_arena
 
 
 def pool_words(operator: str, holder: str) -> str:

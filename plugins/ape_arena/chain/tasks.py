@@ -16,8 +16,8 @@ from eth_utils import keccak
 
 from ape_arena.chain.events import logs
 from ape_arena.exceptions import ArenaError
+from ape_arena.units import format_arena, when
 
-WAD = 10**18
 INVALID_SCORE = 2**32 - 1
 
 PHASE_NONE = 0
@@ -271,8 +271,8 @@ class TaskClient:
         staking = self.protocol.staking
         if amount < minimum:
             raise TaskError(
-                f"The stake {amount / WAD:,.4f} ARENA is below the task's minimum of "
-                f"{minimum / WAD:,.4f} ARENA; pass --stake with at least that."
+                f"The stake {format_arena(amount)} ARENA is below the task's minimum of "
+                f"{format_arena(minimum)} ARENA; pass --stake with at least that."
             )
         if not staking.pools(account).opened:
             raise TaskError(
@@ -282,8 +282,8 @@ class TaskClient:
         unlocked = int(staking.unlocked_stake(account))
         if unlocked < amount:
             raise TaskError(
-                f"{account}'s pool has {unlocked / WAD:,.4f} ARENA unlocked but joining needs "
-                f"{amount / WAD:,.4f}; stake more with `ape arena stake AMOUNT`."
+                f"{account}'s pool has {format_arena(unlocked)} ARENA unlocked but joining needs "
+                f"{format_arena(amount)}; stake more with `ape arena stake AMOUNT`."
             )
 
 
@@ -313,7 +313,3 @@ def _earliest_start(info: TaskInfo, wanted: set[int]) -> int | None:
     starts = [info.deadlines.start_of(p) for p in wanted]
     starts = [s for s in starts if s]
     return min(starts) if starts else None
-
-
-def when(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(timestamp)))

@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 
 from ape_arena.chain.tasks import INVALID_SCORE, PHASE_FINALIZED, TaskClient
-
-WAD = 10**18
+from ape_arena.units import WAD, format_arena
 
 
 @dataclass
@@ -24,8 +23,7 @@ def score_text(score: int) -> str:
     return f"{from_score(score):.4f}"
 
 
-def _amount(wei: int) -> str:
-    return f"{wei / WAD:,.4f}"
+_amount = format_arena
 
 
 def _short(address: str) -> str:

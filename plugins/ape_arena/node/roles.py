@@ -35,9 +35,8 @@ from ape_arena.chain.tasks import (
 )
 from ape_arena.node.scoring import FETCH_TIMEOUT_S, SCORE_TIMEOUT_S
 from ape_arena.node.state import StateStore
+from ape_arena.units import format_arena
 from ape_arena.untrusted import clip
-
-WAD = 10**18
 
 
 @dataclass
@@ -174,7 +173,7 @@ class _Role:
             raise TaskError(f"Task {task_id} has no {self.role_name} slot left; pick another task.")
         self.remember(task_id, stake=amount)
         self.ctx.send(self.ctx.protocol.tasks, "join", task_id, self.role, amount)
-        return f"joined task {task_id} as a {self.role_name} with {amount / WAD:,.4f} ARENA"
+        return f"joined task {task_id} as a {self.role_name} with {format_arena(amount)} ARENA"
 
     def begin(self, task_id: int, outcome: Outcome, action: str):
         """The task's info, and this account's record in it (None in the
@@ -227,7 +226,7 @@ class _Role:
                 for log in receipt.decode_logs(tasks.RewardClaimed):
                     reward = int(log.reward)
                 outcome.did.append(
-                    f"claimed task {task_id}: {reward / WAD:,.4f} ARENA into the pool"
+                    f"claimed task {task_id}: {format_arena(reward)} ARENA into the pool"
                 )
             outcome.finished = True
 
@@ -256,8 +255,8 @@ class Creator(_Role):
         needed = spec.reward + spec.bond
         if balance < needed:
             raise TaskError(
-                f"{ctx.address} holds {balance / WAD:,.4f} ARENA but the task escrows "
-                f"{needed / WAD:,.4f} (reward + bond); get more ARENA first."
+                f"{ctx.address} holds {format_arena(balance)} ARENA but the task escrows "
+                f"{format_arena(needed)} (reward + bond); get more ARENA first."
             )
         if protocol.staking.paused():
             raise TaskError("New tasks are paused by the guardian; wait until governance unpauses.")

@@ -34,13 +34,12 @@ is uploaded only when revealed.
 import json
 import shutil
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ape_arena import units
 from ape_arena.exceptions import ArenaError
 
-WAD = 10**18
 TASK_FILE = "task.json"
 MAX_TASK_FILE_BYTES = 64 * 1024
 SPEC_VERSION = 1
@@ -139,30 +138,21 @@ def load_spec(path: Path) -> TaskSpec:
 
 
 def parse_arena(value: Any, name: str) -> int:
-    """An amount of ARENA (number or string, decimals allowed) in wei."""
+    """An amount of ARENA from the spec, in wei (`ape_arena.units.parse_arena`)."""
     if value is None:
         raise SpecFileError(f"The task spec needs `{name}`, an amount of ARENA such as 1000.")
     try:
-        amount = Decimal(str(value).replace("_", "").removesuffix("ARENA").strip())
-    except InvalidOperation:
-        raise SpecFileError(
-            f"`{name}` must be an amount of ARENA such as 1000, not {value!r}."
-        ) from None
-    if amount <= 0:
-        raise SpecFileError(f"`{name}` must be positive, not {value}.")
-    return int(amount * WAD)
+        return units.parse_arena(value, f"`{name}`")
+    except units.UnitError as err:
+        raise SpecFileError(str(err)) from None
 
 
 def parse_duration(value: Any, name: str) -> int:
-    text = str(value).strip()
-    factor = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}.get(text[-1:], None)
+    """A phase duration from the spec, in seconds (`ape_arena.units.parse_duration`)."""
     try:
-        seconds = int(Decimal(text[:-1]) * factor) if factor else int(text)
-    except (InvalidOperation, ValueError):
-        raise SpecFileError(
-            f"`{name}` must be a duration such as 600, 10m or 1h, not {value!r}."
-        ) from None
-    return seconds
+        return units.parse_duration(value, f"`{name}`")
+    except units.UnitError as err:
+        raise SpecFileError(str(err)) from None
 
 
 def _int(value: Any, name: str) -> int:

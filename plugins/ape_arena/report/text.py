@@ -1,11 +1,8 @@
-"""Readable tables and amounts for the `ape arena` commands."""
+"""Tables and key-value lines for a terminal (what the commands and scripts print)."""
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 import click
-
-WAD = 10**18
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -23,13 +20,6 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[obj
 
 def _numeric(column: str) -> bool:
     return any(word in column.lower() for word in ("arena", "votes", "stake", "reward", "weight"))
-
-
-def arena(amount: int) -> str:
-    """wei -> '1,234.5 ARENA'-style number (no unit)."""
-    value = Decimal(int(amount)) / WAD
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text
 
 
 def kv(rows: Sequence[tuple[str, object]]) -> None:
