@@ -175,12 +175,15 @@ def finalize(cli_ctx, provider, account, task_id):
         click.echo(f"Task {task_id} is already finalized; see `ape arena leaderboard {task_id}`.")
         return
     client.expect_phase(task_id, {PHASE_FINALIZE}, "finalize it")
-    steps = -(-info.n_trainers // 8) + 1 + -(-info.n_validators // 32) + 1
-    tasks = protocol.tasks
+    steps = client.finalize_steps(info)
     with click.progressbar(length=max(steps, 1), label=f"finalizing task {task_id}") as bar:
-        while client.phase(task_id) != PHASE_FINALIZED:
-            tasks.finalize(task_id, sender=account)
-            bar.update(1)
+        client.finalize(
+            task_id,
+            lambda contract, method, *args: contract.invoke_transaction(
+                method, *args, sender=account
+            ),
+            on_step=lambda: bar.update(1),
+        )
     click.echo(f"Task {task_id} finalized; see `ape arena leaderboard {task_id}`.")
 
 

@@ -43,6 +43,9 @@ PHASE_NAMES = {
 ROLE_TRAINER = 1
 ROLE_VALIDATOR = 2
 ROLE_NAMES = {0: "none", ROLE_TRAINER: "trainer", ROLE_VALIDATOR: "validator"}
+# TaskManager.vy's finalize batches: submissions per consensus step, validators per trust step.
+CONSENSUS_BATCH = 8
+TRUST_BATCH = 32
 
 
 class TaskError(ArenaError):
@@ -242,6 +245,27 @@ class TaskClient:
         for log in logs(self.tasks, "RewardClaimed", self.protocol.start_block, task_id=task_id):
             found[str(log.participant)] = (int(log.reward), int(log.slashed))
         return found
+
+    def finalize_steps(self, info: TaskInfo) -> int:
+        """How many `finalize` transactions settle the task: the consensus steps,
+        the ranking, the trust steps and the split."""
+        consensus = -(-info.n_trainers // CONSENSUS_BATCH)
+        trust = -(-info.n_validators // TRUST_BATCH)
+        return consensus + 1 + trust + 1
+
+    def finalize(self, task_id: int, send, on_step=None) -> int:
+        """Send `finalize` until the task is settled; returns the transactions sent.
+
+        `send(contract, method, *args)` sends from the caller's account;
+        `on_step()` is called after each transaction.
+        """
+        steps = 0
+        while self.phase(task_id) != PHASE_FINALIZED:
+            send(self.tasks, "finalize", task_id)
+            steps += 1
+            if on_step is not None:
+                on_step()
+        return steps
 
     # --- checks -----------------------------------------------------------
 

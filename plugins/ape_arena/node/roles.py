@@ -211,12 +211,8 @@ class _Role:
         """Finalize (anyone may) and claim this account's part."""
         tasks = self.ctx.protocol.tasks
         if phase == PHASE_FINALIZE:
-            calls = 0
-            while not tasks.finalize.call(task_id):
-                self.ctx.send(tasks, "finalize", task_id)
-                calls += 1
-            self.ctx.send(tasks, "finalize", task_id)
-            outcome.did.append(f"finalized task {task_id} ({calls + 1} steps)")
+            steps = self.ctx.client.finalize(task_id, self.ctx.send)
+            outcome.did.append(f"finalized task {task_id} ({steps} steps)")
             phase = PHASE_FINALIZED
         if phase in (PHASE_FINALIZED, PHASE_CANCELLED):
             p = self.ctx.client.participant(task_id, self.ctx.address)
