@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ape_arena.chain.tasks import INVALID_SCORE, TaskClient
+from ape_arena.chain.tasks import TaskClient
+from ape_arena.kinds.scores import INVALID_SCORE
 from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
 from ape_arena.node.spec import load_spec
 from ape_arena.node.state import StateStore
@@ -279,14 +280,13 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
                  provider, deployer) -> dict:  # fmt: skip
     """Everything the demo shows, as the report's data (report/html.py)."""
     from ape_arena.chain.events import logs
+    from ape_arena.chain.outcome import read_outcome
     from ape_arena.kinds.scores import from_score
 
     client = TaskClient(protocol)
     tasks, staking = protocol.tasks, protocol.staking
     info = client.info(task_id)
     labels = {a.address: a.label for a in [creator, *trainers, *validators, *delegators]}
-    revealed = client.revealed_scores(task_id)
-    claims = client.claims(task_id)
     paid = {}
     for log in logs(staking, "RewardPaid", protocol.start_block):
         if str(log.payer) == str(tasks.address):
@@ -295,38 +295,31 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
     def metric(score: int):
         return None if score == INVALID_SCORE else round(from_score(score), 4)
 
+    outcome = read_outcome(protocol, task_id)
+    by_trainer, by_validator = outcome.by_trainer(), outcome.by_validator()
     submissions = []
-    for index, t in enumerate(trainers):
-        p = client.participant(task_id, t.address)
-        consensus = int(tasks.consensus_of(task_id, t.address))
-        status = "valid"
-        if p.disqualified:
-            status = "disqualified (plagiarism)"
-        elif not p.revealed:
-            status = "not revealed"
-        elif consensus == INVALID_SCORE:
-            status = "invalid"
-        model = _model_params(t, client, task_id)
+    for t in trainers:
+        s = by_trainer[t.address]
         submissions.append({
             "label": t.label,
             "address": t.address,
-            "params": model,
-            "rank": None if int(p.rank) == 2**256 - 1 else int(p.rank) + 1,
-            "consensus": metric(consensus),
-            "status": status,
-            "scores": {labels[v]: metric(s[index]) for v, s in revealed.items()},
-            "reward": claims.get(t.address, (0, 0))[0] / WAD,
+            "params": _model_params(s.model_uri),
+            "rank": s.rank,
+            "consensus": metric(s.consensus),
+            "status": s.status,
+            "scores": {labels[v]: metric(score) for v, score in s.scores.items()},
+            "reward": s.reward / WAD,
         })  # fmt: skip
     submissions.sort(key=lambda s: (s["rank"] is None, s["rank"] or 0))
     validator_rows = []
     for v in validators:
-        p = client.participant(task_id, v.address)
+        o = by_validator[v.address]
         validator_rows.append({
             "label": v.label,
             "address": v.address,
-            "trust": int(tasks.trust(task_id, v.address)) / WAD,
-            "revealed": bool(p.revealed),
-            "reward": claims.get(v.address, (0, 0))[0] / WAD,
+            "trust": (o.trust_wad or 0) / WAD,
+            "revealed": o.revealed,
+            "reward": o.reward / WAD,
             "note": "scores at random" if v.label == "validator-lazy" else "scores honestly",
         })  # fmt: skip
     payouts = []
@@ -339,7 +332,8 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
                 gain = int(staking.assets_of(actor.address, d.address)) - before[d.address]
                 delegated_share += max(gain, 0)
                 delegator_rows.append({"label": d.label, "share": gain / WAD})
-        slashed = claims.get(actor.address, (0, 0))[1]
+        part = by_trainer.get(actor.address) or by_validator[actor.address]
+        slashed = part.slashed
         payouts.append({
             "label": actor.label,
             "role": actor.role,
@@ -386,21 +380,16 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
     }
 
 
-def _model_params(actor, client, task_id) -> int | None:
-    import json
-
-    models = client.revealed_models(task_id)
-    if actor.address not in models:
+def _model_params(uri: str | None) -> int | None:
+    """The parameter count of a revealed model in the demo's local store."""
+    if not uri:
         return None
-    uri = models[actor.address][1]
-    config = Path(uri.removeprefix("file://")) / "config.json"
+    from ape_arena.ml.models import InvalidModelError, read_config
+
     try:
-        data = json.loads(config.read_text())
-    except (OSError, json.JSONDecodeError):
+        return read_config(Path(uri.removeprefix("file://"))).num_params()
+    except InvalidModelError:
         return None
-    from ape_arena.ml.models import config_from_dict
-
-    return config_from_dict(data).num_params()
 
 
 def _story(submissions, validators, payouts) -> list[str]:

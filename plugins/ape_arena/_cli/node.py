@@ -193,10 +193,11 @@ def finalize(cli_ctx, provider, account, task_id):
 def leaderboard(cli_ctx, provider, task_id):
     """The task's submissions by rank with their consensus and every
     validator's score, then each validator's trust, then rewards."""
-    from ape_arena.node.report import leaderboard_rows
+    from ape_arena.chain.outcome import read_outcome
+    from ape_arena.report.leaderboard import leaderboard as render
     from ape_arena.report.text import table
 
-    board = leaderboard_rows(load_protocol_for(cli_ctx, provider), task_id)
+    board = render(read_outcome(load_protocol_for(cli_ctx, provider), task_id))
     click.echo(board.headline)
     table("Submissions", board.submission_columns, board.submissions)
     table("Validators", board.validator_columns, board.validators)

@@ -16,9 +16,8 @@ from eth_utils import keccak
 
 from ape_arena.chain.events import logs
 from ape_arena.exceptions import ArenaError
+from ape_arena.kinds.scores import INVALID_SCORE as INVALID_SCORE  # the chain's score vocabulary
 from ape_arena.units import format_arena, when
-
-INVALID_SCORE = 2**32 - 1
 
 PHASE_NONE = 0
 PHASE_SUBMIT = 1
