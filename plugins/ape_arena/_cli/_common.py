@@ -6,6 +6,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from ape_arena.chain.connection import connection_hint
+from ape_arena.chain.errors import refused
 
 
 class ArenaCommand(ConnectedProviderCommand):
@@ -31,11 +32,8 @@ class ArenaCommand(ConnectedProviderCommand):
             # are sentences already.
             raise click.ClickException(str(err)) from err
         except (ContractLogicError, TransactionError) as err:
-            reason = str(getattr(err, "revert_message", None) or err).strip().rstrip(".")
-            raise click.ClickException(
-                f"The chain refused the transaction ({reason}); check the command's arguments "
-                "and the task's phase, then try again."
-            ) from err
+            hint = "check the command's arguments and the task's phase, then try again"
+            raise click.ClickException(refused("the transaction", err, hint)) from err
         except (ApeException, ConnectionError, OSError) as err:
             if isinstance(err, click.ClickException):
                 raise

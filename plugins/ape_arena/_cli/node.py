@@ -169,7 +169,12 @@ def finalize(cli_ctx, provider, account, task_id):
     from ape_arena.chain.tasks import PHASE_FINALIZE, PHASE_FINALIZED, TaskClient
 
     protocol = load_protocol_for(cli_ctx, provider)
-    client = TaskClient(protocol)
+    client = TaskClient(
+        protocol,
+        send=lambda contract, method, *args: contract.invoke_transaction(
+            method, *args, sender=account
+        ),
+    )
     info = client.info(task_id)
     if info.phase == PHASE_FINALIZED:
         click.echo(f"Task {task_id} is already finalized; see `ape arena leaderboard {task_id}`.")
@@ -177,13 +182,7 @@ def finalize(cli_ctx, provider, account, task_id):
     client.expect_phase(task_id, {PHASE_FINALIZE}, "finalize it")
     steps = client.finalize_steps(info)
     with click.progressbar(length=max(steps, 1), label=f"finalizing task {task_id}") as bar:
-        client.finalize(
-            task_id,
-            lambda contract, method, *args: contract.invoke_transaction(
-                method, *args, sender=account
-            ),
-            on_step=lambda: bar.update(1),
-        )
+        client.finalize(task_id, on_step=lambda: bar.update(1))
     click.echo(f"Task {task_id} finalized; see `ape arena leaderboard {task_id}`.")
 
 

@@ -11,6 +11,7 @@ short.
 from dataclasses import dataclass
 from typing import Any
 
+from ape_arena.chain.errors import send_checked
 from ape_arena.chain.tasks import (
     PHASE_CANCELLED,
     PHASE_FINALIZE,
@@ -450,16 +451,8 @@ def _fund(protocol, account, amount: int, verb: str) -> int:
 
 def _send(what: str, method, *args, **kwargs):
     """Send a transaction; a revert the checks did not foresee becomes a sentence."""
-    from ape.exceptions import ContractLogicError
-
-    try:
-        return method(*args, **kwargs)
-    except ContractLogicError as err:
-        reason = str(err.message or "no reason given").strip().rstrip(".")
-        raise StakingError(
-            f"The chain refused {what} ({reason}); check the state with `ape arena position` "
-            "and try again."
-        ) from None
+    hint = "check the state with `ape arena position` and try again"
+    return send_checked(what, hint, StakingError, method, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------

@@ -9,11 +9,14 @@ eval set: keccak256(abi_encode(eval_hash, salt)).
 """
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import keccak
 
+from ape_arena.chain.errors import send_checked
 from ape_arena.chain.events import logs
 from ape_arena.exceptions import ArenaError
 from ape_arena.kinds.scores import INVALID_SCORE as INVALID_SCORE  # the chain's score vocabulary
@@ -133,13 +136,84 @@ class TaskInfo:
         return PHASE_NAMES[self.phase]
 
 
-class TaskClient:
-    """Reads and pre-flight checks for the task manager of a protocol."""
+@dataclass(frozen=True)
+class TaskParams:
+    """What `create_task` takes, in the contract's order (TaskManager.vy `TaskParams`)."""
 
-    def __init__(self, protocol):
+    kind: bytes
+    spec_hash: bytes
+    spec_uri: str
+    eval_commitment: bytes
+    reward: int
+    bond: int
+    min_trainer_stake: int
+    min_validator_stake: int
+    max_trainers: int
+    max_validators: int
+    submit_duration: int
+    model_reveal_duration: int
+    eval_reveal_duration: int
+    score_commit_duration: int
+    score_reveal_duration: int
+    tolerance_bps: int
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+# Sends one transaction from the caller's account: send(contract, method, *args) -> receipt.
+Send = Callable[..., Any]
+
+
+class TaskClient:
+    """The gateway to a protocol's task manager: every read, every write, the
+    pre-flight checks that turn a doomed transaction into a sentence, and the
+    sentence for a revert nobody foresaw.
+
+    Writes need `send` (see `Send`), which signs with the caller's account.
+    """
+
+    def __init__(self, protocol, send: Send | None = None):
         self.protocol = protocol
         self.tasks = protocol.tasks
         self.provider = protocol.tasks.provider
+        self._send = send
+
+    # --- writing ----------------------------------------------------------
+
+    def _tx(self, what: str, method: str, *args):
+        if self._send is None:
+            raise TaskError(f"This task client only reads; {what} needs an account to send from.")
+        hint = "check the task's phase and terms with `ape arena task show ID`"
+        return send_checked(what, hint, TaskError, self._send, self.tasks, method, *args)
+
+    def create_task(self, params: TaskParams) -> int:
+        """Escrow and create a task; returns its id."""
+        receipt = self._tx("the new task", "create_task", params.as_tuple())
+        return int(next(iter(receipt.decode_logs(self.tasks.TaskCreated))).task_id)
+
+    def join(self, task_id: int, role: int, stake: int):
+        return self._tx("the join", "join", task_id, role, stake)
+
+    def commit_model(self, task_id: int, commitment: bytes):
+        return self._tx("the model commitment", "commit_model", task_id, commitment)
+
+    def reveal_model(self, task_id: int, model_hash: bytes, uri: str, salt: bytes):
+        return self._tx("the model reveal", "reveal_model", task_id, model_hash, uri, salt)
+
+    def reveal_eval(self, task_id: int, eval_hash: bytes, uri: str, salt: bytes):
+        return self._tx("the eval reveal", "reveal_eval", task_id, eval_hash, uri, salt)
+
+    def commit_scores(self, task_id: int, commitment: bytes):
+        return self._tx("the score commitment", "commit_scores", task_id, commitment)
+
+    def reveal_scores(self, task_id: int, scores: list[int], salt: bytes):
+        return self._tx("the score reveal", "reveal_scores", task_id, scores, salt)
+
+    def claim(self, task_id: int, participant: str) -> int:
+        """Settle `participant`'s part; returns the reward paid into its pool."""
+        receipt = self._tx("the claim", "claim", task_id, participant)
+        return sum(int(log.reward) for log in receipt.decode_logs(self.tasks.RewardClaimed))
 
     # --- time -------------------------------------------------------------
 
@@ -252,15 +326,14 @@ class TaskClient:
         trust = -(-info.n_validators // TRUST_BATCH)
         return consensus + 1 + trust + 1
 
-    def finalize(self, task_id: int, send, on_step=None) -> int:
+    def finalize(self, task_id: int, on_step: Callable[[], Any] | None = None) -> int:
         """Send `finalize` until the task is settled; returns the transactions sent.
 
-        `send(contract, method, *args)` sends from the caller's account;
         `on_step()` is called after each transaction.
         """
         steps = 0
         while self.phase(task_id) != PHASE_FINALIZED:
-            send(self.tasks, "finalize", task_id)
+            self._tx("the finalize step", "finalize", task_id)
             steps += 1
             if on_step is not None:
                 on_step()

@@ -68,7 +68,8 @@ class NodeContext:
 
     @property
     def client(self) -> TaskClient:
-        return TaskClient(self.protocol)
+        """The task manager's gateway, sending from the node's account."""
+        return TaskClient(self.protocol, send=self.send)
 
     @property
     def chain_id(self) -> int:
@@ -172,7 +173,7 @@ class _Role:
         if full:
             raise TaskError(f"Task {task_id} has no {self.role_name} slot left; pick another task.")
         self.remember(task_id, stake=amount)
-        self.ctx.send(self.ctx.protocol.tasks, "join", task_id, self.role, amount)
+        client.join(task_id, self.role, amount)
         return f"joined task {task_id} as a {self.role_name} with {format_arena(amount)} ARENA"
 
     def begin(self, task_id: int, outcome: Outcome, action: str):
@@ -209,18 +210,14 @@ class _Role:
 
     def settle(self, task_id: int, phase: int, outcome: Outcome) -> None:
         """Finalize (anyone may) and claim this account's part."""
-        tasks = self.ctx.protocol.tasks
         if phase == PHASE_FINALIZE:
-            steps = self.ctx.client.finalize(task_id, self.ctx.send)
+            steps = self.ctx.client.finalize(task_id)
             outcome.did.append(f"finalized task {task_id} ({steps} steps)")
             phase = PHASE_FINALIZED
         if phase in (PHASE_FINALIZED, PHASE_CANCELLED):
             p = self.ctx.client.participant(task_id, self.ctx.address)
             if int(p.role) != 0 and not p.claimed:
-                receipt = self.ctx.send(tasks, "claim", task_id, self.ctx.address)
-                reward = 0
-                for log in receipt.decode_logs(tasks.RewardClaimed):
-                    reward = int(log.reward)
+                reward = self.ctx.client.claim(task_id, self.ctx.address)
                 outcome.did.append(
                     f"claimed task {task_id}: {format_arena(reward)} ARENA into the pool"
                 )
@@ -279,26 +276,25 @@ class Creator(_Role):
         if int(token.allowance(ctx.address, tasks.address)) < needed:
             ctx.send(token, "approve", tasks.address, needed)
         d = spec.durations
-        params = (
-            chain_tasks.kind_to_bytes32(spec.kind),
-            spec_hash,
-            spec_uri,
-            chain_tasks.eval_commitment(eval_hash, salt),
-            spec.reward,
-            spec.bond,
-            spec.min_trainer_stake,
-            spec.min_validator_stake,
-            spec.max_trainers,
-            spec.max_validators,
-            d["submit"],
-            d["model_reveal"],
-            d["eval_reveal"],
-            d["score_commit"],
-            d["score_reveal"],
-            spec.tolerance_bps,
+        params = chain_tasks.TaskParams(
+            kind=chain_tasks.kind_to_bytes32(spec.kind),
+            spec_hash=spec_hash,
+            spec_uri=spec_uri,
+            eval_commitment=chain_tasks.eval_commitment(eval_hash, salt),
+            reward=spec.reward,
+            bond=spec.bond,
+            min_trainer_stake=spec.min_trainer_stake,
+            min_validator_stake=spec.min_validator_stake,
+            max_trainers=spec.max_trainers,
+            max_validators=spec.max_validators,
+            submit_duration=d["submit"],
+            model_reveal_duration=d["model_reveal"],
+            eval_reveal_duration=d["eval_reveal"],
+            score_commit_duration=d["score_commit"],
+            score_reveal_duration=d["score_reveal"],
+            tolerance_bps=spec.tolerance_bps,
         )
-        receipt = ctx.send(tasks, "create_task", params)
-        task_id = int(next(iter(receipt.decode_logs(tasks.TaskCreated))).task_id)
+        task_id = ctx.client.create_task(params)
         ctx.state.save(ctx.chain_id, task_id, self.role_name, ctx.address, pending)
         ctx.state.path(ctx.chain_id, 0, "pending-creator", _hex(spec_hash)).unlink(missing_ok=True)
         return task_id
@@ -324,10 +320,9 @@ class Creator(_Role):
                 )
             eval_dir = Path(record["eval_dir"])
             _, uri = ctx.store().put(eval_dir)
-            ctx.send(
-                ctx.protocol.tasks, "reveal_eval", task_id, _bytes(record["eval_hash"]), uri,
-                _bytes(record["eval_salt"]),
-            )  # fmt: skip
+            client.reveal_eval(
+                task_id, _bytes(record["eval_hash"]), uri, _bytes(record["eval_salt"])
+            )
             self.remember(task_id, eval_uri=uri, eval_revealed=True)
             outcome.did.append(f"revealed the eval set of task {task_id} at {uri}")
             info = client.info(task_id)
@@ -408,7 +403,7 @@ class Trainer(_Role):
         )
         p = ctx.client.participant(task_id, ctx.address)
         if bytes(p.commitment) != commitment:
-            ctx.send(ctx.protocol.tasks, "commit_model", task_id, commitment)
+            ctx.client.commit_model(task_id, commitment)
             outcome.did.append(f"committed the model to task {task_id}")
         self.remember(task_id, committed=True)
 
@@ -446,10 +441,9 @@ class Trainer(_Role):
         record = self.revealable(task_id, p, outcome, "model")
         if record is None:
             return
-        self.ctx.send(
-            self.ctx.protocol.tasks, "reveal_model", task_id, _bytes(record["model_hash"]),
-            record["model_uri"], _bytes(record["salt"]),
-        )  # fmt: skip
+        self.ctx.client.reveal_model(
+            task_id, _bytes(record["model_hash"]), record["model_uri"], _bytes(record["salt"])
+        )
         self.remember(task_id, revealed=True)
         outcome.did.append(f"revealed model {record['model_hash'][:18]}... for task {task_id}")
         if self.ctx.client.participant(task_id, self.ctx.address).disqualified:
@@ -516,7 +510,7 @@ class Validator(_Role):
         commitment = chain_tasks.score_commitment(scores, ctx.address, _bytes(record["salt"]))
         p = ctx.client.participant(task_id, ctx.address)
         if bytes(p.commitment) != commitment:
-            ctx.send(ctx.protocol.tasks, "commit_scores", task_id, commitment)
+            ctx.client.commit_scores(task_id, commitment)
             outcome.did.append(f"committed {len(scores)} scores to task {task_id}")
         self.remember(task_id, committed=True)
 
@@ -582,8 +576,6 @@ class Validator(_Role):
         if record is None:
             return
         scores = [int(s) for s in record["scores"]]
-        self.ctx.send(
-            self.ctx.protocol.tasks, "reveal_scores", task_id, scores, _bytes(record["salt"])
-        )
+        self.ctx.client.reveal_scores(task_id, scores, _bytes(record["salt"]))
         self.remember(task_id, revealed=True)
         outcome.did.append(f"revealed {len(scores)} scores for task {task_id}")
