@@ -212,7 +212,7 @@ def test_claim_task_locked_stake_and_commission(protocol, funded, chain):
     operator, validator, creator = funded["operator"], funded["validator"], funded["creator"]
     op = operator.address
 
-    assert "There is no task 1 (no task has been created yet); check the task id." in refused(
+    assert "There is no task 1 on this chain (no task exists yet); check the task id" in refused(
         "claim", "1", "--account", "TEST::3"
     )
 
@@ -282,7 +282,7 @@ def test_claim_task_locked_stake_and_commission(protocol, funded, chain):
     assert f"{bystander} did not join task {task_id} as a trainer or a validator" in refused(
         "claim", str(task_id), "--account", "TEST::8"
     )
-    assert "There is no task 99 (tasks run from 1 to 1); check the task id." in refused(
+    assert "There is no task 99 on this chain (tasks run from 1 to 1); check the task id" in refused(
         "claim", "99", "--account", "TEST::3"
     )
 

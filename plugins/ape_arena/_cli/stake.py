@@ -217,7 +217,15 @@ def claim(cli_ctx, provider, account, task_id, participant):
 
     who = staking.resolve_address(participant) if participant else str(account.address)
     protocol = _protocol(cli_ctx, provider)
-    result = staking.claim_task(protocol, account, task_id, who)
+    from ape_arena.chain.tasks import TaskClient
+
+    client = TaskClient(
+        protocol,
+        send=lambda contract, method, *args: contract.invoke_transaction(
+            method, *args, sender=account
+        ),
+    )
+    result = client.claim_part(task_id, who)
     click.echo(f"Claimed the {result.role} part of {who} in task {task_id} ({result.phase}).")
     kv(
         [

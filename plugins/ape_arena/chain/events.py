@@ -1,4 +1,4 @@
-"""Reading a contract's past events from the deployment block to the head."""
+"""Reading events: a contract's past logs since its deployment, and a receipt's."""
 
 from typing import Any
 
@@ -17,3 +17,11 @@ def logs(contract, event_name: str, start_block: int = 0, **topics: Any) -> list
         stop_block=provider.get_block("latest").number,
     )
     return list(provider.get_contract_logs(log_filter))
+
+
+def receipt_event(receipt, name: str):
+    """The first log called `name` in a transaction's receipt (from any contract), or None."""
+    for log in receipt.events:
+        if log.event_name == name:
+            return log
+    return None

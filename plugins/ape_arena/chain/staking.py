@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ape_arena.chain.errors import send_checked
-from ape_arena.chain.tasks import (
-    PHASE_CANCELLED,
-    PHASE_FINALIZE,
-    PHASE_FINALIZED,
-    PHASE_NAMES,
-    ROLE_NAMES,
-)
+from ape_arena.chain.events import receipt_event
 from ape_arena.exceptions import ArenaError
 from ape_arena.units import (
     UnitError,
@@ -101,19 +95,6 @@ class CommissionChange:
     bps: int
     previous_bps: int
     effective_at: int | None  # None: applies at once
-    receipt: Any
-
-
-@dataclass(frozen=True)
-class Claim:
-    task_id: int
-    participant: str
-    role: str
-    phase: str
-    stake: int
-    reward: int
-    slashed: int
-    commission: int
     receipt: Any
 
 
@@ -211,7 +192,7 @@ def undelegate(protocol, account, operator: str, amount: int) -> Unbonding:
     receipt = _send(
         "the withdrawal request", staking.request_withdraw, operator, amount, sender=account
     )
-    log = _event(receipt, "WithdrawRequested")
+    log = receipt_event(receipt, "WithdrawRequested")
     pending, unlock_at = staking.unbonding_of(me, operator)
     return Unbonding(amount, pending, log.unlock_at if log is not None else unlock_at, receipt)
 
@@ -246,7 +227,7 @@ def set_commission(protocol, account, bps: int) -> CommissionChange:
     check_commission_cap(protocol, bps)
     current = staking.commission_of(me)
     receipt = _send("the commission change", staking.set_commission, bps, sender=account)
-    scheduled = _event(receipt, "CommissionScheduled")
+    scheduled = receipt_event(receipt, "CommissionScheduled")
     effective_at = int(scheduled.effective_at) if scheduled is not None else None
     return CommissionChange(bps, current, effective_at, receipt)
 
@@ -264,45 +245,6 @@ def claim_commission(protocol, account) -> Sent:
         )
     receipt = _send("the commission claim", staking.claim_commission, sender=account)
     return Sent(owed, receipt)
-
-
-def claim_task(protocol, account, task_id: int, participant: str) -> Claim:
-    """Settle `participant`'s part in a finalized or cancelled task."""
-    tasks = protocol.tasks
-    check_task_exists(protocol, task_id)
-    phase = tasks.phase(task_id)
-    if phase not in (PHASE_FINALIZED, PHASE_CANCELLED):
-        raise StakingError(_unsettled_hint(protocol, task_id, phase))
-    record = tasks.participant(task_id, participant)
-    if record.role == 0:
-        raise StakingError(
-            f"{participant} did not join task {task_id} as a trainer or a validator, so it has "
-            "nothing to claim; check the address (--for)."
-        )
-    if record.claimed:
-        raise StakingError(
-            f"{participant}'s part in task {task_id} is already claimed; its reward is in its "
-            f"staking pool (see `ape arena position {participant}`)."
-        )
-    receipt = _send("the claim", tasks.claim, task_id, participant, sender=account)
-    claimed = _event(receipt, "RewardClaimed")
-    paid = _event(receipt, "RewardPaid")
-    return Claim(
-        task_id=task_id,
-        participant=participant,
-        role=ROLE_NAMES.get(int(record.role), "participant"),
-        phase=PHASE_NAMES[phase],
-        stake=int(record.stake),
-        reward=int(claimed.reward) if claimed is not None else 0,
-        slashed=int(claimed.slashed) if claimed is not None else 0,
-        commission=int(paid.commission) if paid is not None else 0,
-        receipt=receipt,
-    )
-
-
-# ---------------------------------------------------------------------------
-# Reading a position
-# ---------------------------------------------------------------------------
 
 
 def position(protocol, address: str) -> Position:
@@ -412,26 +354,6 @@ def check_pool_open(protocol, operator: str, caller: str) -> None:
     )
 
 
-def check_task_exists(protocol, task_id: int) -> None:
-    count = protocol.tasks.task_count()
-    if task_id < 1 or task_id > count:
-        span = f"tasks run from 1 to {count}" if count else "no task has been created yet"
-        raise StakingError(f"There is no task {task_id} ({span}); check the task id.")
-
-
-def _unsettled_hint(protocol, task_id: int, phase: int) -> str:
-    if phase == PHASE_FINALIZE:
-        return (
-            f"Task {task_id} is scored but not finalized yet; finalize it first with "
-            f"`ape arena finalize {task_id}`, then claim."
-        )
-    end = protocol.tasks.tasks(task_id).score_reveal_end
-    return (
-        f"Task {task_id} is still in its {PHASE_NAMES[phase]} phase; claim after scoring ends at "
-        f"{when(end)} and the task is finalized with `ape arena finalize {task_id}`."
-    )
-
-
 def _fund(protocol, account, amount: int, verb: str) -> int:
     """Check the wallet holds `amount` and approve staking for it when the
     allowance is short; the allowance granted (0 when none was needed)."""
@@ -473,10 +395,3 @@ _arena = format_arena
 
 def pool_words(operator: str, holder: str) -> str:
     return "its own pool" if operator.lower() == holder.lower() else f"{operator}'s pool"
-
-
-def _event(receipt, name: str):
-    for log in receipt.events:
-        if log.event_name == name:
-            return log
-    return None

@@ -17,7 +17,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from ape_arena.chain.errors import send_checked
-from ape_arena.chain.events import logs
+from ape_arena.chain.events import logs, receipt_event
 from ape_arena.exceptions import ArenaError
 from ape_arena.kinds.scores import INVALID_SCORE as INVALID_SCORE  # the chain's score vocabulary
 from ape_arena.units import format_arena, when
@@ -161,6 +161,19 @@ class TaskParams:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
+@dataclass(frozen=True)
+class Claim:
+    task_id: int
+    participant: str
+    role: str
+    phase: str
+    stake: int
+    reward: int
+    slashed: int
+    commission: int
+    receipt: Any
+
+
 # Sends one transaction from the caller's account: send(contract, method, *args) -> receipt.
 Send = Callable[..., Any]
 
@@ -215,6 +228,50 @@ class TaskClient:
         receipt = self._tx("the claim", "claim", task_id, participant)
         return sum(int(log.reward) for log in receipt.decode_logs(self.tasks.RewardClaimed))
 
+    def claim_part(self, task_id: int, participant: str) -> Claim:
+        """Settle `participant`'s part in a finalized or cancelled task, checked first."""
+        self.expect_task(task_id)
+        phase = self.phase(task_id)
+        if phase not in (PHASE_FINALIZED, PHASE_CANCELLED):
+            raise TaskError(self._unsettled_hint(task_id, phase))
+        record = self.participant(task_id, participant)
+        if record.role == 0:
+            raise TaskError(
+                f"{participant} did not join task {task_id} as a trainer or a validator, so it "
+                "has nothing to claim; check the address (--for)."
+            )
+        if record.claimed:
+            raise TaskError(
+                f"{participant}'s part in task {task_id} is already claimed; its reward is in its "
+                f"staking pool (see `ape arena position {participant}`)."
+            )
+        receipt = self._tx("the claim", "claim", task_id, participant)
+        claimed = receipt_event(receipt, "RewardClaimed")
+        paid = receipt_event(receipt, "RewardPaid")
+        return Claim(
+            task_id=task_id,
+            participant=participant,
+            role=ROLE_NAMES[int(record.role)],
+            phase=PHASE_NAMES[phase],
+            stake=int(record.stake),
+            reward=int(claimed.reward) if claimed is not None else 0,
+            slashed=int(claimed.slashed) if claimed is not None else 0,
+            commission=int(paid.commission) if paid is not None else 0,
+            receipt=receipt,
+        )
+
+    def _unsettled_hint(self, task_id: int, phase: int) -> str:
+        if phase == PHASE_FINALIZE:
+            return (
+                f"Task {task_id} is scored but not finalized yet; finalize it first with "
+                f"`ape arena finalize {task_id}`, then claim."
+            )
+        end = self.tasks.tasks(task_id).score_reveal_end
+        return (
+            f"Task {task_id} is still in its {PHASE_NAMES[phase]} phase; claim after scoring ends "
+            f"at {when(end)} and the task is finalized with `ape arena finalize {task_id}`."
+        )
+
     # --- time -------------------------------------------------------------
 
     def now(self) -> int:
@@ -237,7 +294,8 @@ class TaskClient:
             count = self.count()
             known = f"tasks run from 1 to {count}" if count else "no task exists yet"
             raise TaskError(
-                f"There is no task {task_id} on this chain ({known}); see `ape arena task list`."
+                f"There is no task {task_id} on this chain ({known}); check the task id "
+                "(`ape arena task list`)."
             )
 
     def info(self, task_id: int) -> TaskInfo:
