@@ -19,9 +19,12 @@ from typing import Any
 
 from ape_arena.chain.tasks import TaskClient
 from ape_arena.kinds.scores import INVALID_SCORE
-from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
+from ape_arena.node.context import NodeContext
+from ape_arena.node.creator import Creator
 from ape_arena.node.spec import load_spec
 from ape_arena.node.state import StateStore
+from ape_arena.node.trainer import Trainer
+from ape_arena.node.validator import Validator
 from ape_arena.units import WAD, format_arena
 
 

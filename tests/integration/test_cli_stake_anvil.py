@@ -282,8 +282,9 @@ def test_claim_task_locked_stake_and_commission(protocol, funded, chain):
     assert f"{bystander} did not join task {task_id} as a trainer or a validator" in refused(
         "claim", str(task_id), "--account", "TEST::8"
     )
-    assert "There is no task 99 on this chain (tasks run from 1 to 1); check the task id" in refused(
-        "claim", "99", "--account", "TEST::3"
+    assert (
+        "There is no task 99 on this chain (tasks run from 1 to 1); check the task id"
+        in refused("claim", "99", "--account", "TEST::3")
     )
 
     expected = tasks.claimable(task_id, op)

@@ -13,10 +13,13 @@ import ape_arena.node.spec as spec_module
 from ape_arena.chain.protocol import load_protocol
 from ape_arena.chain.tasks import INVALID_SCORE, ROLE_TRAINER, model_commitment
 from ape_arena.node.agent import Agent
-from ape_arena.node.roles import Creator, NodeContext, Trainer, Validator
+from ape_arena.node.context import NodeContext
+from ape_arena.node.creator import Creator
 from ape_arena.node.scoring import TaskScorer
 from ape_arena.node.spec import load_spec
 from ape_arena.node.state import StateStore
+from ape_arena.node.trainer import Trainer
+from ape_arena.node.validator import Validator
 
 WAD = 10**18
 SPEC = """

@@ -45,7 +45,7 @@ def node_context(cli_ctx, provider, account, device: str | None = None, log=None
     """The chain, account and local folders a node command works with."""
     from pathlib import Path
 
-    from ape_arena.node.roles import NodeContext
+    from ape_arena.node.context import NodeContext
     from ape_arena.node.state import StateStore
 
     config = cli_ctx.config_manager.get_config("arena")

@@ -97,7 +97,7 @@ def train(cli_ctx, provider, account, task_id, stake, param_pairs, params_file, 
     train a model of your chosen shape within the task's max_params, publish
     the model artifact and commit to it. Reveal it later with `reveal`."""
     from ape_arena.chain.tasks import PHASE_SUBMIT, TaskClient
-    from ape_arena.node.roles import Trainer
+    from ape_arena.node.trainer import Trainer
 
     ctx = node_context(cli_ctx, provider, account, device)
     TaskClient(ctx.protocol).expect_phase(task_id, {PHASE_SUBMIT}, "train and commit a model")
@@ -117,7 +117,7 @@ def train(cli_ctx, provider, account, task_id, stake, param_pairs, params_file, 
 def reveal(cli_ctx, provider, account, task_id):
     """Reveal the model committed with `train` (model reveal phase)."""
     from ape_arena.chain.tasks import PHASE_MODEL_REVEAL, ROLE_TRAINER, TaskClient
-    from ape_arena.node.roles import Trainer
+    from ape_arena.node.trainer import Trainer
 
     ctx = node_context(cli_ctx, provider, account)
     client = TaskClient(ctx.protocol)
@@ -145,7 +145,7 @@ def validate(cli_ctx, provider, account, task_id, stake, device, wait):
     fetch and verify every revealed model, score each one deterministically,
     commit the scores, then reveal them in the score reveal phase."""
     from ape_arena.chain.tasks import PHASE_SCORE_REVEAL, TaskClient
-    from ape_arena.node.roles import Validator
+    from ape_arena.node.validator import Validator
 
     ctx = node_context(cli_ctx, provider, account, device)
     validator = Validator(ctx, _stake_wei(stake))
@@ -244,7 +244,8 @@ def node(
     state is on disk: stop it at any moment and start it again, it goes on
     where it was without doing anything twice."""
     from ape_arena.node.agent import Agent
-    from ape_arena.node.roles import Trainer, Validator
+    from ape_arena.node.trainer import Trainer
+    from ape_arena.node.validator import Validator
 
     ctx = node_context(cli_ctx, provider, account, device)
     if role == "trainer":

@@ -26,7 +26,7 @@ def create(cli_ctx, provider, account, spec_file):
     from pathlib import Path
 
     from ape_arena.chain.tasks import TaskClient
-    from ape_arena.node.roles import Creator
+    from ape_arena.node.creator import Creator
     from ape_arena.node.spec import load_spec
     from ape_arena.report.text import kv
     from ape_arena.units import format_arena as arena
@@ -64,7 +64,7 @@ def reveal_eval(cli_ctx, provider, account, task_id):
     """Publish the eval set committed at creation and reveal it on chain; the
     bond comes back. Only in the eval reveal phase."""
     from ape_arena.chain.tasks import PHASE_EVAL_REVEAL, TaskClient
-    from ape_arena.node.roles import Creator
+    from ape_arena.node.creator import Creator
 
     ctx = node_context(cli_ctx, provider, account)
     TaskClient(ctx.protocol).expect_phase(task_id, {PHASE_EVAL_REVEAL}, "reveal the eval set")
@@ -81,7 +81,7 @@ def fetch(cli_ctx, provider, task_id):
     check every file against the hash on chain, and print its folder: for
     training outside the node (`python -m ape_arena.kinds train`)."""
     from ape_arena.chain.tasks import TaskClient
-    from ape_arena.node.roles import fetch_public
+    from ape_arena.node.context import fetch_public
 
     ctx = node_context(cli_ctx, provider, None)
     info = TaskClient(ctx.protocol).info(task_id)

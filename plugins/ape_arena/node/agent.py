@@ -1,5 +1,5 @@
 """The long-running node: follow the chain and advance every task this
-account takes part in, one idempotent step at a time (node/roles.py).
+account takes part in, one idempotent step at a time (node/role.py and one module per role).
 
 No task can stop the node. When one task's step raises anything at all (a
 sentence from the node, a broken artifact, a dropped RPC connection, a bug),

@@ -1,0 +1,133 @@
+"""The trainer: join, train (or take a model trained elsewhere), publish,
+commit, reveal, settle."""
+
+from pathlib import Path
+
+from ape_arena.chain import tasks as chain_tasks
+from ape_arena.chain.tasks import (
+    PHASE_EVAL_REVEAL,
+    PHASE_MODEL_REVEAL,
+    PHASE_SCORE_COMMIT,
+    PHASE_SCORE_REVEAL,
+    ROLE_TRAINER,
+    TaskError,
+)
+from ape_arena.node.context import NodeContext, Outcome, _bytes, _hex, _salt, fetch_public
+from ape_arena.node.role import _Role
+
+
+class Trainer(_Role):
+    role_name = "trainer"
+    role = ROLE_TRAINER
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        params: dict | None = None,
+        stake: int | None = None,
+        model_dir: Path | None = None,
+    ):
+        super().__init__(ctx)
+        self.params = params or {}
+        self.stake = stake
+        # A model trained elsewhere (e.g. under torchrun) to publish as it is.
+        self.model_dir = model_dir
+
+    def advance(self, task_id: int) -> Outcome:
+        outcome = Outcome()
+        info, p = self.begin(task_id, outcome, "train")
+        if p is None:
+            self._train_and_commit(task_id, info, outcome)
+            outcome.next_at, outcome.next_step = info.deadlines.submit_end, "reveal the model"
+            return outcome
+        if info.phase == PHASE_MODEL_REVEAL:
+            self._reveal(task_id, p, outcome)
+            outcome.next_at, outcome.next_step = (
+                info.deadlines.score_reveal_end,
+                "finalize and claim",
+            )
+            return outcome
+        if info.phase in (PHASE_EVAL_REVEAL, PHASE_SCORE_COMMIT, PHASE_SCORE_REVEAL):
+            if p.committed and not p.revealed:
+                outcome.did.append(f"missed the model reveal of task {task_id}: it earns nothing")
+            outcome.next_at, outcome.next_step = (
+                info.deadlines.score_reveal_end,
+                "finalize and claim",
+            )
+            return outcome
+        self.settle(task_id, info.phase, outcome)
+        return outcome
+
+    def _train_and_commit(self, task_id: int, info, outcome: Outcome) -> None:
+        ctx = self.ctx
+        record = self.record(task_id)
+        if not record.get("model_hash"):
+            from ape_arena.kinds.registry import get_kind
+
+            public, document = fetch_public(ctx, info)
+            kind = get_kind(document["kind"])
+            kind_params = document["kind_params"]
+            if self.model_dir is not None:
+                out = self._checked_model(Path(self.model_dir), kind_params)
+            else:
+                out = ctx.work / "models" / f"{ctx.chain_id}-{task_id}-{ctx.address.lower()}"
+                self._train(task_id, kind, public, out, kind_params)
+            model_hash, uri = ctx.store().put(out)
+            record = self.remember(
+                task_id, model_hash=_hex(model_hash), model_uri=uri, salt=_hex(_salt()),
+                model_dir=str(out),
+            )  # fmt: skip
+            outcome.did.append(f"uploaded model {_hex(model_hash)[:18]}... to {uri}")
+        commitment = chain_tasks.model_commitment(
+            _bytes(record["model_hash"]), ctx.address, _bytes(record["salt"])
+        )
+        p = ctx.client.participant(task_id, ctx.address)
+        if bytes(p.commitment) != commitment:
+            ctx.client.commit_model(task_id, commitment)
+            outcome.did.append(f"committed the model to task {task_id}")
+        self.remember(task_id, committed=True)
+
+    def _checked_model(self, folder: Path, kind_params: dict) -> Path:
+        """A model folder from elsewhere: safetensors + config, within bounds."""
+        from ape_arena.artifacts import ArtifactError, check_model_dir
+
+        try:
+            check_model_dir(folder, int(kind_params["max_params"]))
+        except ArtifactError as err:
+            raise TaskError(f"The model in {folder} cannot be submitted: {err}") from err
+        return folder
+
+    def _train(self, task_id: int, kind, public: Path, out: Path, kind_params: dict) -> None:
+        from ape_arena.kinds.base import KindError
+
+        ctx = self.ctx
+        ctx.log(f"training a {kind.name} model for task {task_id} on {ctx.device}")
+        try:
+            kind.train(
+                public / "train",
+                out,
+                self.params,
+                ctx.device,
+                checkpoint_dir=out.with_name(out.name + ".ckpt"),
+                kind_params=kind_params,
+                on_log=lambda step: ctx.log(f"  step {step.step}: loss {step.loss:.4f}"),
+            )
+        except KindError as err:
+            raise TaskError(
+                f"Training failed: {str(err).rstrip('.')}; fix the training parameters."
+            ) from err
+
+    def _reveal(self, task_id: int, p, outcome: Outcome) -> None:
+        record = self.revealable(task_id, p, outcome, "model")
+        if record is None:
+            return
+        self.ctx.client.reveal_model(
+            task_id, _bytes(record["model_hash"]), record["model_uri"], _bytes(record["salt"])
+        )
+        self.remember(task_id, revealed=True)
+        outcome.did.append(f"revealed model {record['model_hash'][:18]}... for task {task_id}")
+        if self.ctx.client.participant(task_id, self.ctx.address).disqualified:
+            outcome.did.append(
+                "disqualified: another trainer committed the same model hash earlier; "
+                "this submission earns nothing and its stake is slashed on claim"
+            )
