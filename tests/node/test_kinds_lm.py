@@ -12,8 +12,8 @@ from safetensors.torch import load, save_file
 from ape_arena.kinds.base import SpecError, TrainParamsError
 from ape_arena.kinds.lm import LMKind, eval_windows
 from ape_arena.kinds.scores import INVALID_SCORE, agree, to_score
-from ape_arena.model_rules import CONFIG_NAME, WEIGHTS_NAME
 from ape_arena.ml.train import TrainingError
+from ape_arena.model_rules import CONFIG_NAME, WEIGHTS_NAME
 
 lm = LMKind()
 TASK = {"max_params": 60_000, "block_size": 32, "eval_batch_size": 4, "tolerance_bps": 10}
