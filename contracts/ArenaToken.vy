@@ -20,6 +20,8 @@ from snekmate.auth import ownable
 from snekmate.auth import access_control
 from snekmate.tokens import erc20
 
+from .modules import constants
+
 initializes: ownable
 initializes: erc20[ownable := ownable]
 initializes: access_control
@@ -47,8 +49,9 @@ exports: (
 )
 
 
-# @notice The hard cap on the number of tokens that can ever exist, in wei.
-MAX_SUPPLY: public(constant(uint256)) = 1_000_000_000 * 10**18
+# @notice The hard cap on the number of tokens that can ever exist, in wei
+#         (modules/constants.vy, where every contract reads it).
+MAX_SUPPLY: public(constant(uint256)) = constants.MAX_SUPPLY
 
 # @notice The role allowed to mint new tokens (the emission contract).
 MINTER_ROLE: public(constant(bytes32)) = keccak256("MINTER_ROLE")

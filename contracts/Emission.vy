@@ -32,13 +32,19 @@ from snekmate.auth import access_control
 from .interfaces import IArenaMinter
 from .interfaces import ITaskFunding
 from .modules import constants
+from .modules import governed
 
-initializes: access_control
+initializes: governed
+# Exported below (access_control is initialized by governed).
+uses: access_control
 
 exports: (
     # All of access_control: DEFAULT_ADMIN_ROLE (governance) verifies tasks
     # and sets the parameters.
     access_control.__interface__,
+    # The treasury (receiver of what no task can take) and its setter.
+    governed.treasury,
+    governed.set_treasury,
 )
 
 
@@ -62,13 +68,9 @@ MAX_CATCH_UP_CHECKPOINTS: constant(uint256) = 8
 
 # Bounds of the parameters, checked by every setter.
 # @notice Highest daily emission: 0.1% of the token's cap a day.
-MAX_DAILY_EMISSION: public(constant(uint256)) = 1_000_000 * 10**18
+MAX_DAILY_EMISSION: public(constant(uint256)) = constants.MAX_SUPPLY // 1_000
 # @notice Highest yearly cut of the daily emission.
 MAX_DECAY_BPS: public(constant(uint256)) = 9_000
-
-# Phases of the task manager (see TaskManager.vy).
-_PHASE_SUBMIT: constant(uint256) = 1
-_PHASE_SCORE_REVEAL: constant(uint256) = 5
 
 _DAY: constant(uint256) = 86_400
 
@@ -98,8 +100,8 @@ next_decay_at: public(uint256)
 last_checkpoint: public(uint256)
 # @notice Tokens minted by this contract so far.
 emitted: public(uint256)
-# @notice Receiver of what no task can take.
-treasury: public(address)
+# The receiver of what no task can take is `treasury`, in
+# modules/governed.vy.
 
 # @notice The verified tasks still running, in no particular order.
 verified_tasks: public(DynArray[uint256, MAX_VERIFIED_TASKS])
@@ -132,12 +134,7 @@ event TaskUnverified:
     # True when the task left because it stopped running.
     finished: bool
 
-event ParameterUpdated:
-    name: String[32]
-    value: uint256
-
-event TreasuryUpdated:
-    treasury: indexed(address)
+# ParameterUpdated and TreasuryUpdated are modules/governed.vy's.
 
 
 # ---------------------------------------------------------------------------
@@ -166,14 +163,9 @@ def __init__(
     """
     assert token_.address != empty(address), "emission: token is the zero address"
     assert tasks_.address != empty(address), "emission: task manager is the zero address"
-    assert admin != empty(address), "emission: admin is the zero address"
     token = token_
     tasks = tasks_
-    access_control.__init__()
-    if admin != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
-        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._set_treasury(treasury_)
+    governed.__init__("emission", admin, treasury_)
     self._set_daily_emission(daily_emission_)
     self._set_decay_bps(decay_bps_)
     self.last_checkpoint = block.timestamp
@@ -242,10 +234,9 @@ def verify_task(task_id: uint256):
     @dev Checkpoints first, so the task receives nothing for earlier time.
     @param task_id The task, running (submit phase to score reveal).
     """
-    self._check_admin()
+    governed._check_admin()
     assert not self.is_verified[task_id], "emission: task already verified"
-    phase: uint256 = staticcall tasks.phase(task_id)
-    assert phase >= _PHASE_SUBMIT and phase <= _PHASE_SCORE_REVEAL, "emission: task is not running"
+    assert staticcall tasks.is_running(task_id), "emission: task is not running"
     self._catch_up()
     assert len(self.verified_tasks) < MAX_VERIFIED_TASKS, "emission: too many verified tasks"
     self.verified_tasks.append(task_id)
@@ -260,7 +251,7 @@ def unverify_task(task_id: uint256):
     @dev Checkpoints first, so the task keeps its share up to now.
     @param task_id The task.
     """
-    self._check_admin()
+    governed._check_admin()
     assert self.is_verified[task_id], "emission: task not verified"
     self._catch_up()
     # The checkpoint may have dropped the task already.
@@ -279,7 +270,7 @@ def set_daily_emission(new_value: uint256):
     @dev Checkpoints first, at the old rate.
     @param new_value Wei per day, at most MAX_DAILY_EMISSION.
     """
-    self._check_admin()
+    governed._check_admin()
     self._catch_up()
     self._set_daily_emission(new_value)
 
@@ -291,19 +282,9 @@ def set_decay_bps(new_value: uint256):
     @dev Checkpoints first.
     @param new_value Bps, at most MAX_DECAY_BPS.
     """
-    self._check_admin()
+    governed._check_admin()
     self._catch_up()
     self._set_decay_bps(new_value)
-
-
-@external
-def set_treasury(new_value: address):
-    """
-    @notice Set the receiver of what no task can take.
-    @param new_value The treasury, not the zero address.
-    """
-    self._check_admin()
-    self._set_treasury(new_value)
 
 
 # ---------------------------------------------------------------------------
@@ -360,12 +341,12 @@ def _checkpoint() -> uint256:
             break
         task_id: uint256 = self.verified_tasks[i]
         weight: uint256 = staticcall tasks.emission_weight(task_id)
-        if weight == 0:
-            phase: uint256 = staticcall tasks.phase(task_id)
-            if phase < _PHASE_SUBMIT or phase > _PHASE_SCORE_REVEAL:
-                # Swapped with the last one, which this loop visits next.
-                self._remove_at(i, True)
-                continue
+        # A running task may weigh nothing yet (nobody joined); only a task
+        # that stopped running leaves.
+        if weight == 0 and not staticcall tasks.is_running(task_id):
+            # Swapped with the last one, which this loop visits next.
+            self._remove_at(i, True)
+            continue
         weights.append(weight)
         # Effective stakes are bounded by the token's supply cap.
         total += weight
@@ -391,7 +372,7 @@ def _checkpoint() -> uint256:
     # to_tasks <= due: each share is floored and the weights sum to total.
     to_treasury: uint256 = unsafe_sub(due, to_tasks)
     if to_treasury != 0:
-        assert extcall token.transfer(self.treasury, to_treasury), "emission: transfer failed"
+        assert extcall token.transfer(governed.treasury, to_treasury), "emission: transfer failed"
     log Checkpointed(released=due, to_tasks=to_tasks, to_treasury=to_treasury, until=until)
     return due
 
@@ -419,27 +400,14 @@ def _remove_at(i: uint256, finished: bool):
 
 
 @internal
-@view
-def _check_admin():
-    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "emission: caller is not the admin"
-
-
-@internal
 def _set_daily_emission(new_value: uint256):
     assert new_value <= MAX_DAILY_EMISSION, "emission: daily emission out of bounds"
     self.daily_emission = new_value
-    log ParameterUpdated(name="daily_emission", value=new_value)
+    log governed.ParameterUpdated(name="daily_emission", value=new_value)
 
 
 @internal
 def _set_decay_bps(new_value: uint256):
     assert new_value <= MAX_DECAY_BPS, "emission: decay out of bounds"
     self.decay_bps = new_value
-    log ParameterUpdated(name="decay_bps", value=new_value)
-
-
-@internal
-def _set_treasury(new_value: address):
-    assert new_value != empty(address), "emission: treasury is the zero address"
-    self.treasury = new_value
-    log TreasuryUpdated(treasury=new_value)
+    log governed.ParameterUpdated(name="decay_bps", value=new_value)

@@ -25,8 +25,11 @@
      and a failing call reverts the whole execution.
 """
 
+from snekmate.utils import math
+
 from .interfaces import IVotes
 from .modules import constants
+from .modules import governed
 
 # ---------------------------------------------------------------------------
 # Constants
@@ -50,7 +53,7 @@ MIN_QUORUM_BPS: public(constant(uint256)) = 100
 MAX_QUORUM_BPS: public(constant(uint256)) = 5_000
 # 1% of the token's cap: a threshold no staker could reach would lock
 # governance (and with it every parameter and the treasury) for good.
-MAX_PROPOSAL_THRESHOLD: public(constant(uint256)) = 10**25
+MAX_PROPOSAL_THRESHOLD: public(constant(uint256)) = constants.MAX_SUPPLY // 100
 
 # Proposal states, as returned by state().
 STATE_NONE: constant(uint256) = 0
@@ -121,8 +124,8 @@ proposal_count: public(uint256)
 #   _for[id]     = for_votes | quorum << 128
 #   _against[id] = against_votes | vote_end << 128
 #   _abstain[id] = abstain_votes | snapshot << 128
-# Tallies and the quorum are at most the token's 1e27 cap (< 2**128);
-# timestamps and blocks fit in 64 bits.
+# Tallies and the quorum are at most the token's cap, constants.MAX_SUPPLY
+# (1e27 < 2**128); timestamps and blocks fit in 64 bits.
 _head: HashMap[uint256, uint256]
 _for: HashMap[uint256, uint256]
 _against: HashMap[uint256, uint256]
@@ -171,9 +174,10 @@ event ProposalExecuted:
 event ProposalCanceled:
     proposal_id: indexed(uint256)
 
-event ParameterUpdated:
-    name: String[32]
-    value: uint256
+# ParameterUpdated is modules/governed.vy's, the event of every protocol
+# setter. Governance is not itself `governed` (it holds no admin role and
+# no treasury: only its own proposals change it), so it imports the module
+# for the event alone and initializes none of its state.
 
 
 # ---------------------------------------------------------------------------
@@ -250,9 +254,10 @@ def propose(
     proposal_id: uint256 = self.proposal_count + 1
     self.proposal_count = proposal_id
     vote_end: uint256 = block.timestamp + self.voting_period
-    # Rounded up: the quorum is never below its share.
+    # Rounded up: the quorum is never below its share. total <= the token's
+    # cap, so the product fits.
     total: uint256 = staticcall staking.total_votes()
-    quorum: uint256 = (total * self.quorum_bps + constants.BPS - 1) // constants.BPS
+    quorum: uint256 = math._ceil_div(total * self.quorum_bps, constants.BPS)
     self._head[proposal_id] = convert(msg.sender, uint256)
     self._for[proposal_id] = quorum << 128
     self._against[proposal_id] = vote_end << 128
@@ -504,25 +509,25 @@ def _check_self():
 def _set_voting_period(new_value: uint256):
     assert new_value >= MIN_VOTING_PERIOD and new_value <= MAX_VOTING_PERIOD, "gov: voting period out of bounds"
     self.voting_period = new_value
-    log ParameterUpdated(name="voting_period", value=new_value)
+    log governed.ParameterUpdated(name="voting_period", value=new_value)
 
 
 @internal
 def _set_timelock_delay(new_value: uint256):
     assert new_value >= MIN_TIMELOCK_DELAY and new_value <= MAX_TIMELOCK_DELAY, "gov: timelock delay out of bounds"
     self.timelock_delay = new_value
-    log ParameterUpdated(name="timelock_delay", value=new_value)
+    log governed.ParameterUpdated(name="timelock_delay", value=new_value)
 
 
 @internal
 def _set_quorum_bps(new_value: uint256):
     assert new_value >= MIN_QUORUM_BPS and new_value <= MAX_QUORUM_BPS, "gov: quorum out of bounds"
     self.quorum_bps = new_value
-    log ParameterUpdated(name="quorum_bps", value=new_value)
+    log governed.ParameterUpdated(name="quorum_bps", value=new_value)
 
 
 @internal
 def _set_proposal_threshold(new_value: uint256):
     assert new_value <= MAX_PROPOSAL_THRESHOLD, "gov: proposal threshold out of bounds"
     self.proposal_threshold = new_value
-    log ParameterUpdated(name="proposal_threshold", value=new_value)
+    log governed.ParameterUpdated(name="proposal_threshold", value=new_value)

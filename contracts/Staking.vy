@@ -27,15 +27,22 @@ from snekmate.auth import access_control
 
 from .modules import checkpoints
 from .modules import constants
+from .modules import governed
 from .modules import pool_shares
 
-initializes: access_control
 initializes: checkpoints
+initializes: governed
+# Read directly: PROTOCOL_ROLE and GUARDIAN_ROLE (access_control is
+# initialized by governed).
+uses: access_control
 
 exports: (
     # All of access_control: roles are granted by DEFAULT_ADMIN_ROLE
     # (governance) and PROTOCOL_ROLE marks the task manager.
     access_control.__interface__,
+    # The treasury (receiver of slashed tokens) and its setter.
+    governed.treasury,
+    governed.set_treasury,
 )
 
 
@@ -60,7 +67,7 @@ MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 10_000  # 100%
 
 # Largest amount one call accepts: the token's supply cap. With it and
 # MAX_TOTAL_SHARES every product in modules/pool_shares.vy fits in 256 bits.
-MAX_AMOUNT: public(constant(uint256)) = 10**27
+MAX_AMOUNT: public(constant(uint256)) = constants.MAX_SUPPLY
 # Most shares a pool may have outstanding (reached only by a pool whose share
 # price was slashed down by many orders of magnitude).
 MAX_TOTAL_SHARES: public(constant(uint256)) = 10**48
@@ -143,8 +150,7 @@ max_commission_bps: public(uint256)
 max_slash_bps: public(uint256)
 # @notice Weight of delegated stake in the effective stake (epsilon), in bps.
 delegation_weight_bps: public(uint256)
-# @notice Receiver of slashed tokens.
-treasury: public(address)
+# The receiver of slashed tokens is `treasury`, in modules/governed.vy.
 
 
 # ---------------------------------------------------------------------------
@@ -207,12 +213,7 @@ event TreasurySwept:
     treasury: indexed(address)
     amount: uint256
 
-event ParameterUpdated:
-    name: String[32]
-    value: uint256
-
-event TreasuryUpdated:
-    treasury: indexed(address)
+# ParameterUpdated and TreasuryUpdated are modules/governed.vy's.
 
 event PauseChanged:
     paused: bool
@@ -249,13 +250,8 @@ def __init__(
     @param delegation_weight_bps_ Weight of delegated stake (epsilon).
     """
     assert token_.address != empty(address), "staking: token is the zero address"
-    assert admin != empty(address), "staking: admin is the zero address"
     token = token_
-    access_control.__init__()
-    if admin != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
-        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._set_treasury(treasury_)
+    governed.__init__("staking", admin, treasury_)
     self._set_unbonding_delay(unbonding_delay_)
     self._set_commission_notice(commission_notice_)
     self._set_max_commission_bps(max_commission_bps_)
@@ -412,7 +408,7 @@ def sweep_to_treasury() -> uint256:
     amount: uint256 = self.treasury_owed
     assert amount != 0, "staking: nothing to sweep"
     self.treasury_owed = 0
-    receiver: address = self.treasury
+    receiver: address = governed.treasury
     assert extcall token.transfer(receiver, amount, default_return_value=True), "staking: transfer failed"
     log TreasurySwept(treasury=receiver, amount=amount)
     return amount
@@ -671,7 +667,7 @@ def unpause():
     @dev DEFAULT_ADMIN_ROLE (governance) only: the guardian can stop, not
          restart.
     """
-    self._check_admin()
+    governed._check_admin()
     self.paused = False
     log PauseChanged(paused=False, caller=msg.sender)
 
@@ -687,7 +683,7 @@ def set_unbonding_delay(new_value: uint256):
     @notice Set the unbonding delay; applies to requests made from now on.
     @param new_value Seconds, within [MIN_UNBONDING_DELAY, MAX_UNBONDING_DELAY].
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_unbonding_delay(new_value)
 
 
@@ -697,7 +693,7 @@ def set_commission_notice(new_value: uint256):
     @notice Set the notice before a commission raise applies.
     @param new_value Seconds, at most MAX_COMMISSION_NOTICE.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_commission_notice(new_value)
 
 
@@ -708,7 +704,7 @@ def set_max_commission_bps(new_value: uint256):
     @dev Existing commissions above it stay until their operator changes them.
     @param new_value Bps, at most MAX_COMMISSION_CEILING_BPS.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_max_commission_bps(new_value)
 
 
@@ -718,7 +714,7 @@ def set_max_slash_bps(new_value: uint256):
     @notice Set the highest slash as a fraction of a released allocation.
     @param new_value Bps, at most MAX_SLASH_CEILING_BPS.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_max_slash_bps(new_value)
 
 
@@ -728,18 +724,8 @@ def set_delegation_weight_bps(new_value: uint256):
     @notice Set epsilon, the weight of delegated stake in the effective stake.
     @param new_value Bps, at most 10_000 (epsilon = 1).
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_delegation_weight_bps(new_value)
-
-
-@external
-def set_treasury(new_value: address):
-    """
-    @notice Set the receiver of slashed tokens.
-    @param new_value The treasury address, not the zero address.
-    """
-    self._check_admin()
-    self._set_treasury(new_value)
 
 
 # ---------------------------------------------------------------------------
@@ -805,48 +791,35 @@ def _check_protocol():
 
 
 @internal
-@view
-def _check_admin():
-    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "staking: caller is not the admin"
-
-
-@internal
 def _set_unbonding_delay(new_value: uint256):
     assert new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds"
     self.unbonding_delay = new_value
-    log ParameterUpdated(name="unbonding_delay", value=new_value)
+    log governed.ParameterUpdated(name="unbonding_delay", value=new_value)
 
 
 @internal
 def _set_commission_notice(new_value: uint256):
     assert new_value <= MAX_COMMISSION_NOTICE, "staking: commission notice out of bounds"
     self.commission_notice = new_value
-    log ParameterUpdated(name="commission_notice", value=new_value)
+    log governed.ParameterUpdated(name="commission_notice", value=new_value)
 
 
 @internal
 def _set_max_commission_bps(new_value: uint256):
     assert new_value <= MAX_COMMISSION_CEILING_BPS, "staking: max commission out of bounds"
     self.max_commission_bps = new_value
-    log ParameterUpdated(name="max_commission_bps", value=new_value)
+    log governed.ParameterUpdated(name="max_commission_bps", value=new_value)
 
 
 @internal
 def _set_max_slash_bps(new_value: uint256):
     assert new_value <= MAX_SLASH_CEILING_BPS, "staking: max slash out of bounds"
     self.max_slash_bps = new_value
-    log ParameterUpdated(name="max_slash_bps", value=new_value)
+    log governed.ParameterUpdated(name="max_slash_bps", value=new_value)
 
 
 @internal
 def _set_delegation_weight_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: delegation weight out of bounds"
     self.delegation_weight_bps = new_value
-    log ParameterUpdated(name="delegation_weight_bps", value=new_value)
-
-
-@internal
-def _set_treasury(new_value: address):
-    assert new_value != empty(address), "staking: treasury is the zero address"
-    self.treasury = new_value
-    log TreasuryUpdated(treasury=new_value)
+    log governed.ParameterUpdated(name="delegation_weight_bps", value=new_value)

@@ -31,18 +31,26 @@
 from ethereum.ercs import IERC20
 
 from snekmate.auth import access_control
+from snekmate.utils import math
 
 from .interfaces import IStaking
 from .modules import constants
+from .modules import governed
 from .modules import limits
 from .modules import rewards
 from .modules import weighted_median
 
-initializes: access_control
+initializes: governed
+# Read directly: EMISSION_ROLE (access_control is initialized by governed).
+uses: access_control
 
 exports: (
     # All of access_control: DEFAULT_ADMIN_ROLE (governance) sets parameters.
     access_control.__interface__,
+    # The treasury (receiver of protocol fees, unpaid emission and forfeited
+    # bonds) and its setter.
+    governed.treasury,
+    governed.set_treasury,
 )
 
 
@@ -255,8 +263,8 @@ plagiarism_slash_bps: public(uint256)
 nonreveal_slash_bps: public(uint256)
 # @notice Smallest creator bond a task may have.
 min_creator_bond: public(uint256)
-# @notice Receiver of protocol fees and forfeited bond dust.
-treasury: public(address)
+# The receiver of protocol fees, unpaid emission and forfeited bonds is
+# `treasury`, in modules/governed.vy.
 
 
 # ---------------------------------------------------------------------------
@@ -353,7 +361,35 @@ event RewardClaimed:
     reward: uint256
     slashed: uint256
 
+# The payouts of a task's escrow, one event per transfer:
+# BondReturned: the bond, to the creator that revealed its eval set.
+event BondReturned:
+    task_id: indexed(uint256)
+    receiver: indexed(address)
+    amount: uint256
+
+# FeePaid: the protocol fee, to the treasury, at settlement.
+event FeePaid:
+    task_id: indexed(uint256)
+    receiver: indexed(address)
+    amount: uint256
+
+# Refunded: reward nobody earned, the escrow's part to the creator and the
+# emission's part to the treasury, at settlement or cancellation.
 event Refunded:
+    task_id: indexed(uint256)
+    receiver: indexed(address)
+    amount: uint256
+
+# BondForfeited: the bond of a cancelled task nobody joined, to the treasury.
+event BondForfeited:
+    task_id: indexed(uint256)
+    receiver: indexed(address)
+    amount: uint256
+
+# DustReturned: rounding dust, at the last claim, to the creator (to the
+# treasury for a cancelled task).
+event DustReturned:
     task_id: indexed(uint256)
     receiver: indexed(address)
     amount: uint256
@@ -363,12 +399,7 @@ event EmissionFunded:
     amount: uint256
     total: uint256
 
-event ParameterUpdated:
-    name: String[32]
-    value: uint256
-
-event TreasuryUpdated:
-    treasury: indexed(address)
+# ParameterUpdated and TreasuryUpdated are modules/governed.vy's.
 
 
 # ---------------------------------------------------------------------------
@@ -390,14 +421,9 @@ def __init__(token_: IERC20, staking_: IStaking, admin: address, treasury_: addr
     """
     self._require(token_.address != empty(address), "task: token is the zero address")
     self._require(staking_.address != empty(address), "task: staking is the zero address")
-    self._require(admin != empty(address), "task: admin is the zero address")
     token = token_
     staking = staking_
-    access_control.__init__()
-    if admin != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
-        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._set_treasury(treasury_)
+    governed.__init__("task", admin, treasury_)
     self._set_gamma_wad(2 * 10**17)
     self._set_q_wad(85 * 10**16)
     self._set_protocol_fee_bps(500)
@@ -435,7 +461,7 @@ def create_task(p: TaskParams) -> uint256:
     self._require(p.tolerance_bps <= MAX_TOLERANCE_BPS, "task: tolerance out of bounds")
     for d: uint256 in [p.submit_duration, p.reveal_duration, p.eval_duration, p.score_commit_duration, p.score_reveal_duration]:
         self._require(d >= MIN_PHASE_DURATION and d <= MAX_PHASE_DURATION, "task: phase duration out of bounds")
-    self._require(p.reward <= 10**27 and p.bond <= 10**27, "task: amount above the token supply cap")
+    self._require(p.reward <= constants.MAX_SUPPLY and p.bond <= constants.MAX_SUPPLY, "task: amount above the token supply cap")
 
     task_id: uint256 = self.task_count + 1
     self.task_count = task_id
@@ -520,7 +546,8 @@ def reveal_eval(task_id: uint256, eval_hash: bytes32, eval_uri: String[MAX_URI_L
     self.tasks[task_id].eval_revealed = True
     log EvalRevealed(task_id=task_id, eval_hash=eval_hash, eval_uri=eval_uri)
     bond: uint256 = self.tasks[task_id].bond
-    self._pay_out(task_id, msg.sender, bond)
+    if self._pay_out(task_id, msg.sender, bond):
+        log BondReturned(task_id=task_id, receiver=msg.sender, amount=bond)
 
 
 # ---------------------------------------------------------------------------
@@ -563,7 +590,8 @@ def join(task_id: uint256, role: uint256, amount: uint256):
     else:
         self.tasks[task_id].validator_weight += weight
     self._meta[task_id][msg.sender] = role | (index << _INDEX_SHIFT)
-    # amount <= MAX_AMOUNT of staking (1e27 < 2**128), weight <= amount.
+    # amount <= staking's MAX_AMOUNT (constants.MAX_SUPPLY, 1e27 < 2**128),
+    # weight <= amount.
     self._stake[task_id][msg.sender] = (amount << 128) | weight
     self.tasks[task_id].unclaimed += 1
     log Joined(task_id=task_id, participant=msg.sender, role=role, index=index, stake=amount, weight=weight)
@@ -739,8 +767,7 @@ def fund(task_id: uint256, amount: uint256):
     @param amount Tokens to add, in wei.
     """
     self._require(access_control.hasRole[EMISSION_ROLE][msg.sender], "task: caller is not the emission contract")
-    phase: uint256 = self._phase(task_id)
-    self._require(phase >= PHASE_SUBMIT and phase <= PHASE_SCORE_REVEAL, "task: not running")
+    self._require(self._is_running(task_id), "task: not running")
     self._require(amount != 0, "task: zero amount")
     total: uint256 = self.tasks[task_id].emission + amount
     self.tasks[task_id].emission = total
@@ -789,8 +816,10 @@ def claim(task_id: uint256, participant: address) -> uint256:
         # cancelled task (the creator forfeited its bond).
         receiver: address = self.tasks[task_id].creator
         if phase == PHASE_CANCELLED:
-            receiver = self.treasury
-        self._pay_out(task_id, receiver, self.tasks[task_id].balance)
+            receiver = governed.treasury
+        dust: uint256 = self.tasks[task_id].balance
+        if self._pay_out(task_id, receiver, dust):
+            log DustReturned(task_id=task_id, receiver=receiver, amount=dust)
     return reward
 
 
@@ -868,10 +897,22 @@ def emission_weight(task_id: uint256) -> uint256:
     @param task_id The task.
     @return The weight, in wei of effective stake.
     """
-    phase: uint256 = self._phase(task_id)
-    if phase < PHASE_SUBMIT or phase > PHASE_SCORE_REVEAL:
+    if not self._is_running(task_id):
         return 0
     return self.tasks[task_id].trainer_weight + self.tasks[task_id].validator_weight
+
+
+@external
+@view
+def is_running(task_id: uint256) -> bool:
+    """
+    @notice Whether the task is running: from its submit phase to the end of
+            its score reveal, the time it may receive emission.
+    @param task_id The task.
+    @return True in PHASE_SUBMIT to PHASE_SCORE_REVEAL, False otherwise
+            (unknown, finished or cancelled tasks).
+    """
+    return self._is_running(task_id)
 
 
 @external
@@ -906,7 +947,7 @@ def set_gamma_wad(new_value: uint256):
     @notice Set gamma, the share of the reward guaranteed to each side.
     @param new_value WAD, at most 0.5e18.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_gamma_wad(new_value)
 
 
@@ -916,7 +957,7 @@ def set_q_wad(new_value: uint256):
     @notice Set q, the per-rank decay of trainer rewards.
     @param new_value WAD, at most 1e18.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_q_wad(new_value)
 
 
@@ -926,7 +967,7 @@ def set_protocol_fee_bps(new_value: uint256):
     @notice Set the protocol fee on task rewards.
     @param new_value Bps, at most MAX_PROTOCOL_FEE_BPS.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_protocol_fee_bps(new_value)
 
 
@@ -937,7 +978,7 @@ def set_plagiarism_slash_bps(new_value: uint256):
             caps it at claim time).
     @param new_value Bps, at most 10_000.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_plagiarism_slash_bps(new_value)
 
 
@@ -947,7 +988,7 @@ def set_nonreveal_slash_bps(new_value: uint256):
     @notice Set the slash of a validator that does not reveal its scores.
     @param new_value Bps, at most 10_000.
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_nonreveal_slash_bps(new_value)
 
 
@@ -955,20 +996,10 @@ def set_nonreveal_slash_bps(new_value: uint256):
 def set_min_creator_bond(new_value: uint256):
     """
     @notice Set the smallest bond a creator must post.
-    @param new_value Wei, at most 1e27.
+    @param new_value Wei, at most the token's cap (constants.MAX_SUPPLY).
     """
-    self._check_admin()
+    governed._check_admin()
     self._set_min_creator_bond(new_value)
-
-
-@external
-def set_treasury(new_value: address):
-    """
-    @notice Set the receiver of protocol fees.
-    @param new_value The treasury, not the zero address.
-    """
-    self._check_admin()
-    self._set_treasury(new_value)
 
 
 # ---------------------------------------------------------------------------
@@ -1009,6 +1040,15 @@ def _phase(task_id: uint256) -> uint256:
     if self.tasks[task_id].stage == _STAGE_DONE:
         return PHASE_FINALIZED
     return PHASE_FINALIZE
+
+
+@internal
+@view
+def _is_running(task_id: uint256) -> bool:
+    # Submit phase to score reveal: joined stake is at work and emission
+    # may be added to the reward.
+    phase: uint256 = self._phase(task_id)
+    return phase >= PHASE_SUBMIT and phase <= PHASE_SCORE_REVEAL
 
 
 @internal
@@ -1230,15 +1270,20 @@ def _settle(task_id: uint256):
     log TaskFinalized(task_id=task_id, train_reward=train_reward, validator_reward=validator_reward, protocol_fee=fee, refunded=refund)
     # What cannot be paid goes back pro rata: the emission's part to the
     # treasury (rounded up), the escrow's part to the creator.
+    treasury: address = governed.treasury
+    creator: address = self.tasks[task_id].creator
+    if self._pay_out(task_id, treasury, fee):
+        log FeePaid(task_id=task_id, receiver=treasury, amount=fee)
     to_treasury: uint256 = 0
     if emission != 0:
+        # reward >= the escrowed reward > 0 (create_task refuses zero);
         # refund <= reward, so to_treasury <= emission <= refund.
-        to_treasury = (refund * emission + reward - 1) // reward
-    self._pay_out(task_id, self.treasury, fee + to_treasury)
-    self._pay_out(task_id, self.tasks[task_id].creator, refund - to_treasury)
+        to_treasury = math._ceil_div(refund * emission, reward)
+    self._refund(task_id, treasury, to_treasury)
+    self._refund(task_id, creator, refund - to_treasury)
     if self.tasks[task_id].unclaimed == 0:
         # Nobody joined: nothing is left to claim.
-        self._pay_out(task_id, self.tasks[task_id].creator, self.tasks[task_id].balance)
+        self._refund(task_id, creator, self.tasks[task_id].balance)
 
 
 @internal
@@ -1246,21 +1291,33 @@ def _cancel(task_id: uint256):
     self.tasks[task_id].cancelled = True
     reward: uint256 = self.tasks[task_id].reward
     log TaskCancelled(task_id=task_id, refunded=reward)
-    self._pay_out(task_id, self.tasks[task_id].creator, reward)
+    treasury: address = governed.treasury
+    self._refund(task_id, self.tasks[task_id].creator, reward)
     # Emission goes back to the treasury.
-    self._pay_out(task_id, self.treasury, self.tasks[task_id].emission)
+    self._refund(task_id, treasury, self.tasks[task_id].emission)
     if self.tasks[task_id].unclaimed == 0:
         # Nobody joined: the forfeited bond goes to the treasury.
-        self._pay_out(task_id, self.treasury, self.tasks[task_id].balance)
+        bond: uint256 = self.tasks[task_id].balance
+        if self._pay_out(task_id, treasury, bond):
+            log BondForfeited(task_id=task_id, receiver=treasury, amount=bond)
 
 
 @internal
-def _pay_out(task_id: uint256, receiver: address, amount: uint256):
+def _refund(task_id: uint256, receiver: address, amount: uint256):
+    # Reward nobody earned, back to where it came from.
+    if self._pay_out(task_id, receiver, amount):
+        log Refunded(task_id=task_id, receiver=receiver, amount=amount)
+
+
+@internal
+def _pay_out(task_id: uint256, receiver: address, amount: uint256) -> bool:
+    # Send `amount` of the task's tokens to `receiver`; False, and nothing
+    # sent, for zero. The caller logs what the payment was.
     if amount == 0:
-        return
+        return False
     self.tasks[task_id].balance -= amount
     self._require(extcall token.transfer(receiver, amount, default_return_value=True), "task: transfer failed")
-    log Refunded(task_id=task_id, receiver=receiver, amount=amount)
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -1269,55 +1326,42 @@ def _pay_out(task_id: uint256, receiver: address, amount: uint256):
 
 
 @internal
-@view
-def _check_admin():
-    self._require(access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "task: caller is not the admin")
-
-
-@internal
 def _set_gamma_wad(new_value: uint256):
     self._require(new_value <= MAX_GAMMA_WAD, "task: gamma out of bounds")
     self.gamma_wad = new_value
-    log ParameterUpdated(name="gamma_wad", value=new_value)
+    log governed.ParameterUpdated(name="gamma_wad", value=new_value)
 
 
 @internal
 def _set_q_wad(new_value: uint256):
     self._require(new_value <= constants.WAD, "task: q out of bounds")
     self.q_wad = new_value
-    log ParameterUpdated(name="q_wad", value=new_value)
+    log governed.ParameterUpdated(name="q_wad", value=new_value)
 
 
 @internal
 def _set_protocol_fee_bps(new_value: uint256):
     self._require(new_value <= MAX_PROTOCOL_FEE_BPS, "task: protocol fee out of bounds")
     self.protocol_fee_bps = new_value
-    log ParameterUpdated(name="protocol_fee_bps", value=new_value)
+    log governed.ParameterUpdated(name="protocol_fee_bps", value=new_value)
 
 
 @internal
 def _set_plagiarism_slash_bps(new_value: uint256):
     self._require(new_value <= constants.BPS, "task: plagiarism slash out of bounds")
     self.plagiarism_slash_bps = new_value
-    log ParameterUpdated(name="plagiarism_slash_bps", value=new_value)
+    log governed.ParameterUpdated(name="plagiarism_slash_bps", value=new_value)
 
 
 @internal
 def _set_nonreveal_slash_bps(new_value: uint256):
     self._require(new_value <= constants.BPS, "task: non-reveal slash out of bounds")
     self.nonreveal_slash_bps = new_value
-    log ParameterUpdated(name="nonreveal_slash_bps", value=new_value)
+    log governed.ParameterUpdated(name="nonreveal_slash_bps", value=new_value)
 
 
 @internal
 def _set_min_creator_bond(new_value: uint256):
-    self._require(new_value <= 10**27, "task: minimum bond out of bounds")
+    self._require(new_value <= constants.MAX_SUPPLY, "task: minimum bond out of bounds")
     self.min_creator_bond = new_value
-    log ParameterUpdated(name="min_creator_bond", value=new_value)
-
-
-@internal
-def _set_treasury(new_value: address):
-    self._require(new_value != empty(address), "task: treasury is the zero address")
-    self.treasury = new_value
-    log TreasuryUpdated(treasury=new_value)
+    log governed.ParameterUpdated(name="min_creator_bond", value=new_value)

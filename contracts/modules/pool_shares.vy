@@ -17,6 +17,8 @@
      shares hold is dust that stays in the pool for good.
 """
 
+from snekmate.utils import math
+
 # @notice Virtual shares: 1e6 shares per wei at a fresh pool's price.
 VIRTUAL_SHARES: constant(uint256) = 10**6
 
@@ -27,17 +29,18 @@ VIRTUAL_ASSETS: constant(uint256) = 1
 @internal
 @pure
 def _to_shares_down(assets: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    # Pool assets are bounded by the token's 1e27 cap and shares by
-    # 1e27 * 1e6 over the pool's life, so the products fit in 256 bits.
+    # Pool assets are bounded by the token's cap (constants.MAX_SUPPLY, 1e27)
+    # and shares by 1e27 * 1e6 over the pool's life, so the products fit in
+    # 256 bits.
     return assets * (total_shares + VIRTUAL_SHARES) // (total_assets + VIRTUAL_ASSETS)
 
 
 @internal
 @pure
 def _to_shares_up(assets: uint256, total_assets: uint256, total_shares: uint256) -> uint256:
-    numerator: uint256 = assets * (total_shares + VIRTUAL_SHARES)
-    denominator: uint256 = total_assets + VIRTUAL_ASSETS
-    return (numerator + denominator - 1) // denominator
+    # The same product as _to_shares_down; the denominator is at least
+    # VIRTUAL_ASSETS, so never zero.
+    return math._ceil_div(assets * (total_shares + VIRTUAL_SHARES), total_assets + VIRTUAL_ASSETS)
 
 
 @internal

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 WAD = 10**18
 TOKEN_DECIMALS = 18
+MAX_SUPPLY = 1_000_000_000 * WAD  # the token's cap (contracts/modules/constants.vy)
 BPS = 10_000
 DECIMALS = 6  # what `format_arena` shows
 MINUTE, HOUR, DAY = 60, 3_600, 86_400

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from ape_arena.exceptions import ArenaError
 from ape_arena.units import (
     DAY,
+    MAX_SUPPLY,
     WAD,
     format_arena,
     format_bps,
@@ -21,8 +22,6 @@ from ape_arena.units import (
     parse_arena,
     parse_duration,
 )
-
-SUPPLY_CAP = 10**27
 
 
 class ParameterError(ArenaError):
@@ -109,7 +108,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "slash of a validator that does not reveal its scores",
     ),
     Parameter(
-        "tasks", "min_creator_bond", 0, SUPPLY_CAP, "wei", "smallest bond a task creator posts"
+        "tasks", "min_creator_bond", 0, MAX_SUPPLY, "wei", "smallest bond a task creator posts"
     ),
     Parameter("tasks", "treasury", None, None, "address", "receiver of protocol fees"),
     Parameter(
@@ -152,7 +151,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "governor",
         "proposal_threshold",
         0,
-        SUPPLY_CAP // 100,
+        MAX_SUPPLY // 100,
         "wei",
         "voting power needed to propose",
     ),

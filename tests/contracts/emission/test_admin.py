@@ -26,7 +26,7 @@ from support.arena import (
     PHASE_SUBMIT,
     partial,
 )
-from support.constants import WAD, ZERO_ADDRESS
+from support.constants import MAX_SUPPLY, WAD, ZERO_ADDRESS
 from support.dao import DEFAULT_ADMIN_ROLE
 
 MAX_UINT = 2**256 - 1
@@ -117,7 +117,8 @@ def test_a_creator_cannot_verify_its_own_task(emission, desk, creator):
 
 def test_daily_emission_bounds(emission, governor):
     top = emission.MAX_DAILY_EMISSION()
-    assert top == 1_000_000 * WAD
+    # 0.1% of the token's cap a day.
+    assert top == 1_000_000 * WAD == MAX_SUPPLY // 1_000
     with boa.env.prank(governor):
         emission.set_daily_emission(top)
         (log,) = logs_named(emission, "ParameterUpdated")

@@ -7,6 +7,7 @@ from support.constants import (
     DELEGATION_WEIGHT_BPS,
     MAX_COMMISSION_BPS,
     MAX_SLASH_BPS,
+    MAX_SUPPLY,
     UNBONDING_DELAY,
     ZERO_ADDRESS,
 )
@@ -46,6 +47,8 @@ def test_parameters_and_roles(staking, token, admin, deployer, slash_treasury):
     assert staking.hasRole(staking.DEFAULT_ADMIN_ROLE(), admin)
     assert not staking.hasRole(staking.DEFAULT_ADMIN_ROLE(), deployer)
     assert staking.PROTOCOL_ROLE() == boa.eval('keccak256("PROTOCOL_ROLE")')
+    # The largest amount one call accepts is the token's cap.
+    assert staking.MAX_AMOUNT() == token.MAX_SUPPLY() == MAX_SUPPLY
 
 
 def test_constructor_logs_every_parameter(staking_partial, token, admin, slash_treasury, deployer):

@@ -103,7 +103,7 @@ def test_bond_is_shared_through_the_claims(
     assert arena.token.balanceOf(arena.treasury) == treasury
     # The last claim sends the rounding dust to the treasury.
     assert arena.claim(task, other_trainer) == share
-    (dust,) = logs_named(tm, "Refunded")
+    (dust,) = logs_named(tm, "DustReturned")
     assert (dust.receiver, dust.amount) == (arena.treasury, BOND - 3 * share)
     assert arena.token.balanceOf(arena.treasury) == treasury + 1
     game.assert_settled(task)
@@ -141,7 +141,9 @@ def test_nobody_joined_the_bond_goes_to_the_treasury(arena, game, tm, task, crea
     treasury_before = arena.token.balanceOf(arena.treasury)
     cancel(tm, task, non_owner)
     refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
-    assert refunds == [(creator, REWARD), (arena.treasury, BOND)]
+    assert refunds == [(creator, REWARD)]
+    (forfeited,) = logs_named(tm, "BondForfeited")
+    assert (forfeited.task_id, forfeited.receiver, forfeited.amount) == (task, arena.treasury, BOND)
     assert arena.token.balanceOf(creator) == creator_before + REWARD
     assert arena.token.balanceOf(arena.treasury) == treasury_before + BOND
     assert tm.tasks(task).balance == 0

@@ -109,11 +109,12 @@ def test_last_claim_returns_the_dust_to_the_creator(arena, game, tm, settled, cr
     paid = [arena.claim(settled, a) for a in participants[:-1]]
     before = arena.token.balanceOf(creator)
     paid.append(arena.claim(settled, participants[-1]))
-    refunds = logs_named(tm, "Refunded")
+    returned = logs_named(tm, "DustReturned")
     task = tm.tasks(settled)
     dust = task.train_reward + task.validator_reward - sum(paid)
     assert dust > 0
-    assert [(e.receiver, e.amount) for e in refunds] == [(creator, dust)]
+    assert [(e.task_id, e.receiver, e.amount) for e in returned] == [(settled, creator, dust)]
+    assert logs_named(tm, "Refunded") == []
     assert arena.token.balanceOf(creator) == before + dust
     game.assert_settled(settled)
 

@@ -1,6 +1,7 @@
 """Emission in the task manager: fund() adds newly minted tokens to a running
-task's reward, emission_weight() is what the emission contract splits by, and
-settlement treats R = reward + emission as the task's reward:
+task's reward, emission_weight() is what the emission contract splits by,
+is_running() is when a task may receive it, and settlement treats
+R = reward + emission as the task's reward:
 
     fee      = R * protocol_fee_bps / 10_000                        -> treasury
     pots     = the usual split of R - fee (test_task_rewards.py)
@@ -182,6 +183,21 @@ def test_emission_weight_of_an_empty_or_unknown_task_is_zero(tm, task, game, tra
     assert tm.emission_weight(task) == 123 * WAD
 
 
+# --- is_running ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", [*RUNNING, *OVER])
+def test_is_running_from_submit_to_the_end_of_score_reveal(arena, game, tm, joined, creator, phase):
+    move_to(arena, game, creator, joined, phase)
+    assert tm.phase(joined) == phase
+    assert tm.is_running(joined) is (phase in RUNNING)
+
+
+def test_a_new_task_is_running_and_an_unknown_one_is_not(tm, task):
+    assert tm.is_running(task) is True
+    assert tm.is_running(0) is tm.is_running(task + 1) is False
+
+
 # --- settlement with emission ----------------------------------------------------------------
 
 
@@ -317,6 +333,11 @@ def test_no_valid_submission_refunds_pro_rata(
     assert refund * EMISSION % reward != 0
     assert to_treasury == floor(Fraction(refund * EMISSION, reward)) + 1
     assert balances.delta() == (refund - to_treasury, fee + to_treasury)
+    # One event per transfer: the fee, then the refund's two parts.
+    (paid_fee,) = logs_named(tm, "FeePaid")
+    assert (paid_fee.task_id, paid_fee.receiver, paid_fee.amount) == (joined, arena.treasury, fee)
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(arena.treasury, to_treasury), (creator, refund - to_treasury)]
     # The creator never gets more of the refund than its escrow's part.
     assert refund - to_treasury <= refund * REWARD // reward
 
@@ -400,6 +421,10 @@ def test_a_cancelled_task_nobody_joined_sends_emission_and_bond_to_treasury(
     with boa.env.prank(non_owner):
         tm.cancel(task)
     assert balances.delta() == (REWARD, EMISSION + BOND)
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(creator, REWARD), (arena.treasury, EMISSION)]
+    (forfeited,) = logs_named(tm, "BondForfeited")
+    assert (forfeited.receiver, forfeited.amount) == (arena.treasury, BOND)
     assert tm.tasks(task).balance == 0
     held_matches_balances(arena)
 

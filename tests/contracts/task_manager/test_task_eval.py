@@ -32,8 +32,8 @@ def test_reveal_eval_returns_the_bond(arena, tm, task, creator):
         TaskTerms().eval_hash,
         "ipfs://eval set",
     )
-    (refund,) = logs_named(tm, "Refunded")
-    assert (refund.task_id, refund.receiver, refund.amount) == (task, creator, 10 * WAD)
+    (returned,) = logs_named(tm, "BondReturned")
+    assert (returned.task_id, returned.receiver, returned.amount) == (task, creator, 10 * WAD)
     assert arena.token.balanceOf(creator) == before + 10 * WAD
     assert arena.token.balanceOf(tm.address) == 1_000 * WAD
     t = tm.tasks(task)
@@ -48,7 +48,7 @@ def test_reveal_eval_without_bond_pays_nothing(arena, tm, creator):
     task = arena.create(creator, TaskTerms(bond=0))
     arena.to_phase(task, PHASE_EVAL_REVEAL)
     reveal_eval(tm, task, creator)
-    assert logs_named(tm, "Refunded") == []
+    assert logs_named(tm, "BondReturned") == []
     assert tm.tasks(task).eval_revealed
 
 

@@ -96,10 +96,11 @@ def test_finalize_steps_of_a_small_task(
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.protocol_fee, settled.refunded) == (50 * WAD, 0)
     assert settled.train_reward + settled.validator_reward == 950 * WAD
-    # The fee is paid to the treasury at once (logged as a Refunded payout).
-    assert [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")] == [
+    # The fee is paid to the treasury at once; nothing is left to refund.
+    assert [(e.receiver, e.amount) for e in logs_named(tm, "FeePaid")] == [
         (arena.treasury, 50 * WAD)
     ]
+    assert logs_named(tm, "Refunded") == []
     assert stage(tm, joined) == (STAGE_DONE, 0)
     assert tm.phase(joined) == PHASE_FINALIZED
     with boa.reverts("task: already finalized"):
