@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ape_arena.ml.fields import ConfigError
+from ape_arena.ml.fields import ConfigError, check_keys
 from ape_arena.untrusted import MAX_REASON_CHARS, clip
 
 if TYPE_CHECKING:  # torch stays unimported for users of ScoreResult and scores alone
@@ -108,25 +108,69 @@ class TaskKind(abc.ABC):
     arch: ClassVar[str]
     """The model architecture (config.json "arch") the kind scores."""
 
-    @abc.abstractmethod
+    param_defaults: ClassVar[Mapping[str, Any]]
+    """The kind parameters a task spec may set, with their defaults."""
+    train_defaults: ClassVar[Mapping[str, Any]]
+    """The training choices a trainer may set, with their defaults."""
+
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check a task spec's kind parameters; return them complete, defaults filled in.
+
+        The limits every kind has (max_params, eval_batch_size, tolerance_bps)
+        and the kind's own (`task_shape`).
 
         Raises:
             SpecError: an unknown key, a wrong type or a value out of bounds.
         """
+        from ape_arena.kinds.common import read_task_limits
 
-    @abc.abstractmethod
+        try:
+            check_keys(params, self.param_defaults, f"{self.name} kind_params")
+            shape = self.task_shape(params)
+        except ConfigError as error:
+            raise spec_error(error) from None
+        return {**read_task_limits(params, self.param_defaults), **shape}
+
     def validate_train_params(
         self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """Check a trainer's choices; return them complete, defaults filled in.
 
-        With `kind_params`, also check the chosen model fits the task (max_params...).
+        The model's shape (`model_shape`) and the optimisation choices every
+        kind shares; with `kind_params`, also that the model fits the task
+        (`check_model` on `model_config`).
 
         Raises:
             TrainParamsError: a bad choice, or a model that does not fit the task.
         """
+        from ape_arena.kinds.common import read_optim_params
+        from ape_arena.ml.models import InvalidModelError
+
+        task = self.validate_params(kind_params if kind_params is not None else {})
+        try:
+            check_keys(params, self.train_defaults, f"{self.name} training parameters")
+            shape = self.model_shape(params, task)
+        except ConfigError as error:
+            raise params_error(error) from None
+        choices = {**shape, **read_optim_params(params, self.train_defaults)}
+        if kind_params is not None:
+            try:
+                self.check_model(self.model_config(choices, task), task)
+            except InvalidModelError as error:
+                raise TrainParamsError(f"training parameters: {error}") from None
+        return choices
+
+    @abc.abstractmethod
+    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The kind's own task parameters (block_size, in_dim...); raises ConfigError."""
+
+    @abc.abstractmethod
+    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
+        """The trainer's model-shape choices, checked; raises ConfigError."""
+
+    @abc.abstractmethod
+    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> Any:
+        """The model config that validated `choices` build for `task`."""
 
     @abc.abstractmethod
     def build_demo_data(

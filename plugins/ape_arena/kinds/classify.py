@@ -31,11 +31,8 @@ from ape_arena.kinds.base import (
     EvalSet,
     ScoreResult,
     TaskKind,
-    TrainParamsError,
-    params_error,
-    spec_error,
 )
-from ape_arena.kinds.common import fit_and_save, read_optim_params, read_task_limits
+from ape_arena.kinds.common import fit_and_save
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -51,7 +48,7 @@ from ape_arena.kinds.data import (
 )
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.evaluate import EvalTotals
-from ape_arena.ml.fields import ConfigError, check_keys, get_float, get_int, get_int_list
+from ape_arena.ml.fields import get_float, get_int, get_int_list
 from ape_arena.ml.mlp import MAX_CLASSES, MAX_DIM, MAX_HIDDEN_LAYERS, MLPConfig
 from ape_arena.ml.models import InvalidModelError, check_num_params
 from ape_arena.ml.train import StepLog, TrainResult
@@ -96,45 +93,32 @@ class ClassifyKind(TaskKind):
     name = "classify"
     metric_name = "cross_entropy"
     arch = MLPConfig.ARCH
+    param_defaults = PARAM_DEFAULTS
+    train_defaults = TRAIN_DEFAULTS
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
-        try:
-            check_keys(params, PARAM_DEFAULTS, "classify kind_params")
-            shape = {
-                "in_dim": get_int(params, "in_dim", PARAM_DEFAULTS["in_dim"], 1, MAX_DIM),
-                "n_classes": get_int(
-                    params, "n_classes", PARAM_DEFAULTS["n_classes"], 2, MAX_CLASSES
-                ),
-            }
-        except ConfigError as error:
-            raise spec_error(error) from None
-        return {**read_task_limits(params, PARAM_DEFAULTS), **shape}
+    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Features per example and classes."""
+        return {
+            "in_dim": get_int(params, "in_dim", PARAM_DEFAULTS["in_dim"], 1, MAX_DIM),
+            "n_classes": get_int(params, "n_classes", PARAM_DEFAULTS["n_classes"], 2, MAX_CLASSES),
+        }
 
-    def validate_train_params(
-        self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Check a trainer's model shape and optimisation choices (keys of TRAIN_DEFAULTS)."""
-        task = self.validate_params(kind_params if kind_params is not None else {})
-        try:
-            check_keys(params, TRAIN_DEFAULTS, "classify training parameters")
-            shape = {
-                "hidden": list(
-                    get_int_list(
-                        params, "hidden", TRAIN_DEFAULTS["hidden"], 1, MAX_DIM, MAX_HIDDEN_LAYERS
-                    )
-                ),
-                "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
-            }
-        except ConfigError as error:
-            raise params_error(error) from None
-        choices = {**shape, **read_optim_params(params, TRAIN_DEFAULTS)}
-        if kind_params is not None:
-            try:
-                check_num_params(_model_config(choices, task), task["max_params"])
-            except InvalidModelError as error:
-                raise TrainParamsError(f"training parameters: {error}") from None
-        return choices
+    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
+        """The hidden layers' widths and dropout."""
+        hidden = get_int_list(
+            params, "hidden", TRAIN_DEFAULTS["hidden"], 1, MAX_DIM, MAX_HIDDEN_LAYERS
+        )
+        dropout = get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9)
+        return {"hidden": list(hidden), "dropout": dropout}
+
+    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> MLPConfig:
+        """An MLP from the task's features to its classes through the chosen layers."""
+        return MLPConfig(
+            in_dim=task["in_dim"],
+            n_classes=task["n_classes"],
+            hidden=tuple(choices["hidden"]),
+            dropout=choices["dropout"],
+        )
 
     def build_demo_data(
         self,
@@ -206,7 +190,7 @@ class ClassifyKind(TaskKind):
         _check_arrays(features, labels, task, data_dir)
         return fit_and_save(
             self.name,
-            _model_config(choices, task),
+            self.model_config(choices, task),
             lambda: epoch_batches(features, labels, choices["batch_size"], choices["seed"]),
             choices,
             device,
@@ -246,15 +230,6 @@ class ClassifyKind(TaskKind):
             accuracy=totals.accuracy,
             params=config.num_params(),
         )
-
-
-def _model_config(choices: Mapping[str, Any], task: Mapping[str, Any]) -> MLPConfig:
-    return MLPConfig(
-        in_dim=task["in_dim"],
-        n_classes=task["n_classes"],
-        hidden=tuple(choices["hidden"]),
-        dropout=choices["dropout"],
-    )
 
 
 def _check_fits(config: Any, task: Mapping[str, Any]) -> None:

@@ -34,11 +34,8 @@ from ape_arena.kinds.base import (
     EvalSet,
     ScoreResult,
     TaskKind,
-    TrainParamsError,
-    params_error,
-    spec_error,
 )
-from ape_arena.kinds.common import fit_and_save, read_optim_params, read_task_limits
+from ape_arena.kinds.common import fit_and_save
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -52,7 +49,7 @@ from ape_arena.kinds.data import (
 )
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.evaluate import EvalTotals
-from ape_arena.ml.fields import ConfigError, check_keys, get_bool, get_float, get_int
+from ape_arena.ml.fields import get_bool, get_float, get_int
 from ape_arena.ml.gpt import MAX_BLOCK, GPTConfig
 from ape_arena.ml.models import InvalidModelError, check_num_params
 from ape_arena.ml.train import StepLog, TrainResult
@@ -99,41 +96,39 @@ class LMKind(TaskKind):
     name = "lm"
     metric_name = "bits_per_byte"
     arch = GPTConfig.ARCH
+    param_defaults = PARAM_DEFAULTS
+    train_defaults = TRAIN_DEFAULTS
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Check the kind parameters; defaults fill the gaps (see the module docstring)."""
-        try:
-            check_keys(params, PARAM_DEFAULTS, "lm kind_params")
-            block = get_int(params, "block_size", PARAM_DEFAULTS["block_size"], 1, MAX_BLOCK)
-        except ConfigError as error:
-            raise spec_error(error) from None
-        return {**read_task_limits(params, PARAM_DEFAULTS), "block_size": block}
+    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The eval window, `block_size`."""
+        return {
+            "block_size": get_int(params, "block_size", PARAM_DEFAULTS["block_size"], 1, MAX_BLOCK)
+        }
 
-    def validate_train_params(
-        self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Check a trainer's model shape and optimisation choices (keys of TRAIN_DEFAULTS)."""
-        task = self.validate_params(kind_params if kind_params is not None else {})
-        try:
-            check_keys(params, TRAIN_DEFAULTS, "lm training parameters")
-            shape = {
-                "n_layer": get_int(params, "n_layer", TRAIN_DEFAULTS["n_layer"], 1, 1 << 10),
-                "n_head": get_int(params, "n_head", TRAIN_DEFAULTS["n_head"], 1, 1 << 10),
-                "n_embd": get_int(params, "n_embd", TRAIN_DEFAULTS["n_embd"], 1, 1 << 16),
-                "block_size": get_int(params, "block_size", task["block_size"], 1, MAX_BLOCK),
-                "bias": get_bool(params, "bias", TRAIN_DEFAULTS["bias"]),
-                "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
-            }
-            GPTConfig.from_dict({"arch": GPTConfig.ARCH, "vocab_size": VOCAB, **shape})
-        except ConfigError as error:
-            raise params_error(error) from None
-        choices = {**shape, **read_optim_params(params, TRAIN_DEFAULTS)}
-        if kind_params is not None:
-            try:
-                _check_fits(self._model_config(choices), task)
-            except InvalidModelError as error:
-                raise TrainParamsError(f"training parameters: {error}") from None
-        return choices
+    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
+        """Depth, heads, width, context (default: the task's window), bias and dropout."""
+        shape = {
+            "n_layer": get_int(params, "n_layer", TRAIN_DEFAULTS["n_layer"], 1, 1 << 10),
+            "n_head": get_int(params, "n_head", TRAIN_DEFAULTS["n_head"], 1, 1 << 10),
+            "n_embd": get_int(params, "n_embd", TRAIN_DEFAULTS["n_embd"], 1, 1 << 16),
+            "block_size": get_int(params, "block_size", task["block_size"], 1, MAX_BLOCK),
+            "bias": get_bool(params, "bias", TRAIN_DEFAULTS["bias"]),
+            "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
+        }
+        GPTConfig.from_dict({"arch": GPTConfig.ARCH, "vocab_size": VOCAB, **shape})
+        return shape
+
+    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> GPTConfig:
+        """A byte-vocabulary GPT of the chosen shape."""
+        return GPTConfig(
+            vocab_size=VOCAB,
+            n_layer=choices["n_layer"],
+            n_head=choices["n_head"],
+            n_embd=choices["n_embd"],
+            block_size=choices["block_size"],
+            bias=choices["bias"],
+            dropout=choices["dropout"],
+        )
 
     def build_demo_data(
         self,
@@ -215,7 +210,7 @@ class LMKind(TaskKind):
             )
         return fit_and_save(
             self.name,
-            self._model_config(choices),
+            self.model_config(choices, {}),
             lambda: window_batches(corpus, context, choices["batch_size"], choices["seed"]),
             choices,
             device,
@@ -255,18 +250,6 @@ class LMKind(TaskKind):
             loss_nats=totals.mean_loss,
             accuracy=totals.accuracy,
             params=config.num_params(),
-        )
-
-    @staticmethod
-    def _model_config(choices: Mapping[str, Any]) -> GPTConfig:
-        return GPTConfig(
-            vocab_size=VOCAB,
-            n_layer=choices["n_layer"],
-            n_head=choices["n_head"],
-            n_embd=choices["n_embd"],
-            block_size=choices["block_size"],
-            bias=choices["bias"],
-            dropout=choices["dropout"],
         )
 
 
