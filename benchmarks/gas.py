@@ -29,27 +29,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Ape's `project` is the project of the working directory, and the benchmark
-# reuses the test suite's parameters and permit signer (tests/support).
+# Ape's `project` is the project of the working directory.
 os.chdir(ROOT)
-sys.path.insert(0, str(ROOT / "tests"))
 
 from ape import accounts, chain, networks, project  # noqa: E402
 from ape.logging import logger  # noqa: E402
 from eth_abi import encode  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
-from support.constants import (  # noqa: E402
-    COMMISSION_NOTICE,
-    DAY,
-    DELEGATION_WEIGHT_BPS,
-    GENESIS_SUPPLY,
-    MAX_COMMISSION_BPS,
-    MAX_SLASH_BPS,
-    UNBONDING_DELAY,
-    WAD,
-)
-from support.permit import sign_permit  # noqa: E402
+from ape_arena.chain.permit import sign_permit  # noqa: E402
+from ape_arena.units import DAY, WAD  # noqa: E402
+
+# The staking parameters every scenario deploys with (the test suite's own).
+GENESIS_SUPPLY = 100_000_000 * WAD
+UNBONDING_DELAY = 7 * DAY
+COMMISSION_NOTICE = 7 * DAY
+MAX_COMMISSION_BPS = 3_000
+MAX_SLASH_BPS = 5_000
+DELEGATION_WEIGHT_BPS = 10_000
 
 NETWORK = "ethereum:local:foundry"
 RESULTS = ROOT / "benchmarks" / "results" / "gas.json"

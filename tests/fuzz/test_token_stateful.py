@@ -11,9 +11,9 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from ape_arena.chain.permit import sign_permit
 from support.constants import MAX_SUPPLY, WAD
 from support.paths import contract_path
-from support.permit import sign_permit
 
 TOKEN = boa.load_partial(contract_path("ArenaToken"))
 MAX_UINT = 2**256 - 1

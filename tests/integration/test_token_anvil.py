@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from ape_arena._cli import cli
+from ape_arena.chain.permit import sign_permit
 from support.constants import GENESIS_SUPPLY, WAD
-from support.permit import sign_permit
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 import boa
 import pytest
 
+from ape_arena.chain.permit import sign_permit
 from support.constants import WAD, ZERO_ADDRESS
-from support.permit import sign_permit
 
 
 def _domain(token):

@@ -1,4 +1,4 @@
-"""EIP-2612 permit signatures for the ArenaToken, made with eth-account."""
+"""EIP-2612 permit signatures for the ArenaToken, made with eth-account (no Ape needed)."""
 
 from dataclasses import dataclass
 
