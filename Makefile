@@ -15,7 +15,7 @@ HYPOTHESIS_PROFILE ?= ci
 # DEMO_ARGS=--open opens the HTML report; DEMO_ARGS="--size small" is quicker.
 DEMO_ARGS ?=
 
-.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-scale bench-node bench-fairness lock clean
+.PHONY: bootstrap demo test fuzz lint format compile bench-gas bench-scale bench-node bench-validator bench-fairness lock clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -54,11 +54,22 @@ SCALE_ARGS ?=
 bench-scale: bootstrap
 	@$(RUN) python -m benchmarks.scale $(SCALE_ARGS)
 
-# Scoring and training throughput (tokens/s, MFU) of the node's torch code
-# against a FLock-style loop, on the GPU when there is one, written to
-# benchmarks/results/node.json (docs/benchmarks.md).
+# Scoring and training throughput (tokens/s, MFU) of the node's own paths
+# (LMKind().score_model as the validator calls it, LMKind().train) against a
+# FLock-style batch-1 loop and the same eager loop at the same batch, 7 timed
+# repeats each (min/median), on the GPU when there is one, written to the
+# device type's entry of benchmarks/results/node.json (docs/benchmarks.md).
+# About 1.5 minutes on 2 idle cores.
 bench-node: bootstrap
 	@$(RUN) python -m benchmarks.node
+
+# What each hostile artifact (deep JSON, a named pipe, huge or the largest
+# allowed safetensors headers, escape-laden names, NPZ bombs as the eval set)
+# costs a validator through TaskScorer: outcome, reason, seconds and peak RSS,
+# one fresh process per case, written to benchmarks/results/validator.json
+# (docs/benchmarks.md). About a minute on 2 cores.
+bench-validator: bootstrap
+	@$(RUN) python -m benchmarks.validator_bounds
 
 # Fairness of the reward rules: Monte Carlo tasks on the real contracts
 # (titanoboa) with honest and adversarial agents, a parameter sweep, written to

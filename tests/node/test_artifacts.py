@@ -349,7 +349,7 @@ def test_oversized_artifact_is_rejected_before_download(source, tmp_path, dest):
             path.unlink() if path.is_file() else [p.unlink() for p in path.iterdir()]
     with pytest.raises(ArtifactError) as error:
         store.fetch(uri, artifact_hash, dest, max_bytes=total - 1)
-    assert f"is {total} bytes, over the limit of {total - 1}" in str(error.value)
+    assert f"is {total:,} bytes, over the limit of {total - 1:,}" in str(error.value)
     assert not dest.exists() or os.listdir(dest) == []
 
 

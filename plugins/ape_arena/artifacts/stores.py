@@ -376,8 +376,8 @@ def _fetch(
     manifest = Manifest.from_bytes(data)
     if manifest.total_size > max_bytes:
         raise ArtifactError(
-            f"artifact {hash_hex(expected)} is {manifest.total_size} bytes, over the limit of "
-            f"{max_bytes}; raise the limit only if you trust its publisher"
+            f"artifact {hash_hex(expected)[:18]}... is {manifest.total_size:,} bytes, over the "
+            f"limit of {max_bytes:,}; raise the limit only if you trust its publisher"
         )
     if check is not None:
         check(manifest)
