@@ -54,9 +54,7 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,12 +66,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ape_arena.files import write_json_atomically
 from ape_arena.kinds.lm import TRAIN_DEFAULTS, LMKind, eval_windows, window_batches
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.gpt import GPTConfig
 from ape_arena.ml.models import load_weights, read_config, save_model_dir
 from ape_arena.ml.train import StepLog
 from ape_arena.node.scoring import SCORE_TIMEOUT_S
+from benchmarks.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -473,25 +473,6 @@ def measure_training(
 # --- the record ------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    """The host: platform, processor (lscpu's model name where there is one), cores, load."""
-    processor = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        listing = subprocess.run(
-            ["lscpu"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-        for line in listing.splitlines():
-            if line.strip().lower().startswith("model name:"):
-                processor = line.split(":", 1)[1].strip()
-                break
-    return {
-        "platform": platform.platform(),
-        "processor": processor,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-    }
-
-
 def device_name(device: torch.device) -> str:
     """The GPU's name, or the CPU with its core count."""
     if device.type == "cuda":
@@ -578,14 +559,6 @@ def run(device: torch.device, repeats: int | None = None) -> dict[str, Any]:
     }
 
 
-def write_atomically(path: Path, record: dict[str, Any]) -> None:
-    """Write the JSON to a temporary sibling, then move it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
@@ -620,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(loaded, dict):
                 results = loaded
     results[device.type] = record
-    write_atomically(output, results)
+    write_json_atomically(output, results)
 
     print(f"\n{'tokens/s':<8} {'side':<6} {'min':>11} {'median':>11} {'max':>11}  setup")
     for what in ("score", "train"):

@@ -36,7 +36,6 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import resource
 import shutil
 import struct
@@ -49,6 +48,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ape_arena.files import write_json_atomically
+from benchmarks.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -478,33 +480,6 @@ def spawn(args: list[str], out: Path, timeout_s: float) -> tuple[dict[str, Any] 
     return json.loads(out.read_text()), f"{took:.1f} s"
 
 
-def machine() -> dict[str, Any]:
-    """The host: platform, processor (lscpu's model name where there is one), cores."""
-    processor = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        listing = subprocess.run(
-            ["lscpu"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-        for line in listing.splitlines():
-            if line.strip().lower().startswith("model name:"):
-                processor = line.split(":", 1)[1].strip()
-                break
-    return {
-        "platform": platform.platform(),
-        "processor": processor,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-    }
-
-
-def write_atomically(path: Path, record: dict[str, Any]) -> None:
-    """Write the JSON to a temporary sibling, then move it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         f"\n{'case':<31} {'outcome':<10} {'seconds':>8} {'RSS before':>10} {'peak':>8} "
@@ -581,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds": round(time.monotonic() - started, 1),
         "cases": rows,
     }
-    write_atomically(args.output, record)
+    write_json_atomically(args.output, record)
     print_table(rows)
     print(f"written to {args.output} in {record['wall_seconds']} s")
     return 0
