@@ -1,6 +1,6 @@
 """The real contracts on titanoboa: one deployment, one task per run.
 
-`World` deploys token + staking + task manager once (tests/support/arena.py,
+`World` deploys token + staking + task manager once (`ape_arena.sim.arena`,
 whose compiled contracts are cached per process), opens a staking pool for
 every account a run may need, and then plays each run inside
 `boa.env.anchor()`, which rolls the whole state back afterwards: a run costs
@@ -10,16 +10,12 @@ one task's transactions (about a quarter of a second), never a deployment.
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import boa
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
-
-from support.arena import (  # noqa: E402
+from ape_arena.sim import arena as _arena
+from ape_arena.sim.arena import (
     PHASE_EVAL_REVEAL,
     PHASE_FINALIZE,
     PHASE_MODEL_REVEAL,
@@ -30,9 +26,12 @@ from support.arena import (  # noqa: E402
     TaskTerms,
     h,
 )
-from support.constants import WAD  # noqa: E402
+from ape_arena.units import WAD
 
-from .sim import INVALID_SCORE, Outcome, RunSpec, scores_of  # noqa: E402
+from .sim import INVALID_SCORE, Outcome, RunSpec, scores_of
+
+ROOT = Path(__file__).resolve().parents[2]
+_arena.CONTRACTS = ROOT / "contracts"
 
 REWARD = 1_000  # tokens escrowed per task
 POOL = 20_000  # tokens each account stakes in its own pool

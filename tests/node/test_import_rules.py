@@ -3,7 +3,7 @@
 _cli -> node / report -> chain + kinds -> artifacts + ml, with the shared
 standard-library modules (units, untrusted, model_rules, files) under all of
 them: nothing imports _cli, scripts go through the plugin's layers, and the
-chain layer never imports torch.
+chain layer never imports torch; the benchmarks use the plugin, never tests/.
 """
 
 import ast
@@ -71,3 +71,10 @@ def test_reports_render_data_and_never_reach_the_chain(path):
     names = imports(path)
     for layer in ("ape", "ape_arena.chain", "ape_arena.node", "torch"):
         assert not under(names, layer), f"{label(path)} imports {layer}"
+
+
+@pytest.mark.parametrize("path", python_files(ROOT / "benchmarks"), ids=label)
+def test_benchmarks_use_the_plugin_never_the_tests(path):
+    names = imports(path)
+    assert not under(names, "support") and not under(names, "tests"), f"{label(path)} imports tests"
+    assert "sys.path" not in path.read_text(), f"{label(path)} edits sys.path"

@@ -1,0 +1,1 @@
+"""In-process simulations of the protocol on titanoboa (no chain, no node)."""
