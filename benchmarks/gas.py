@@ -19,7 +19,6 @@ receipt's.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -38,6 +37,13 @@ from eth_abi import encode  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
 from ape_arena.chain.permit import sign_permit  # noqa: E402
+from ape_arena.chain.tasks import (  # noqa: E402
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    model_commitment,
+    score_commitment,
+)
+from ape_arena.files import write_json_atomically  # noqa: E402
 from ape_arena.units import DAY, WAD  # noqa: E402
 
 # The staking parameters every scenario deploys with (the test suite's own).
@@ -323,8 +329,6 @@ BACKGROUND_STAKE = 100 * WAD
 SPEC_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/spec.json"
 MODEL_URI = "ipfs://bafybeihkoviema7g3gxyt6la7vd5ho32ictqbilu3wnlo3rs7ewhnp7lly/model.safetensors"
 EVAL_URI = "ipfs://bafybeib3bzmjyxq5wkmmhbfkhzztwfu5t5jg4drzfzfdjt4h5gg6pchxqa/eval.jsonl"
-ROLE_TRAINER = 1
-ROLE_VALIDATOR = 2
 # TaskManager's finalize stages, by their number in `Task.stage` (4: done).
 FINALIZE_STAGES = ("consensus", "rank", "trust", "settle")
 # Which call was the heaviest of each whole task, and how many transactions
@@ -334,14 +338,6 @@ HEAVIEST: dict[str, tuple[str, int]] = {}
 
 def _hash(label: str) -> bytes:
     return keccak(text=label)
-
-
-def _model_commitment(model_hash: bytes, trainer: str, salt: bytes) -> bytes:
-    return keccak(encode(["bytes32", "address", "bytes32"], [model_hash, trainer, salt]))
-
-
-def _score_commitment(scores: list[int], validator: str, salt: bytes) -> bytes:
-    return keccak(encode(["uint256[]", "address", "bytes32"], [scores, validator, salt]))
 
 
 def _task_params(label: str, trainers: int, validators: int, submit: int = PHASE) -> tuple:
@@ -488,9 +484,9 @@ def run_task(
     salts = {a: _hash(f"{label} salt {a}") for a in (*trainers, *validators)}
     for trainer in trainers:
         if trainer == recommit:
-            junk = _model_commitment(_hash("draft"), trainer, salts[trainer])
+            junk = model_commitment(_hash("draft"), trainer, salts[trainer])
             send("commit_model", trainer, "commit_model", task_id, junk)
-        commitment = _model_commitment(models[trainer], trainer, salts[trainer])
+        commitment = model_commitment(models[trainer], trainer, salts[trainer])
         kind = "commit_model.recommit" if trainer == recommit else "commit_model"
         send(kind, trainer, "commit_model", task_id, commitment)
 
@@ -519,7 +515,7 @@ def run_task(
     )
     scores = dict(zip(validators, _scores(len(trainers), len(validators)), strict=True))
     for validator in validators:
-        commitment = _score_commitment(scores[validator], validator, salts[validator])
+        commitment = score_commitment(scores[validator], validator, salts[validator])
         send("commit_scores", validator, "commit_scores", task_id, commitment)
     node.warp(times["score_reveal"])
     for validator in validators:
@@ -872,13 +868,6 @@ def run_scenarios(scenarios: list[Scenario]) -> Figures:
     return figures
 
 
-def write_atomically(path: Path, figures: Figures) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
 def report(figures: Figures) -> list[str]:
     """Print the table; return the names of the figures over their target."""
     missed = []
@@ -906,7 +895,7 @@ def main(argv: list[str] | None = None) -> int:
     logger.set_level("WARNING")
     started = time.monotonic()
     figures = run_scenarios(SCENARIOS)
-    write_atomically(args.output, figures)
+    write_json_atomically(args.output, figures)
     missed = report(figures)
     print(
         f"\n{len(figures)} figures written to {args.output} in {time.monotonic() - started:.1f} s"

@@ -76,6 +76,15 @@ from ape.logging import logger  # noqa: E402
 from eth_abi import encode  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
+from ape_arena.chain.tasks import (  # noqa: E402
+    PHASE_FINALIZED,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    model_commitment,
+    score_commitment,
+)
+from ape_arena.files import write_json_atomically  # noqa: E402
+from ape_arena.units import WAD  # noqa: E402
 from benchmarks.gas import (  # noqa: E402
     EVAL_URI,
     FINALIZE_STAGES,
@@ -83,8 +92,6 @@ from benchmarks.gas import (  # noqa: E402
     MODEL_URI,
     NETWORK,
     POOL_STAKE,
-    ROLE_TRAINER,
-    ROLE_VALIDATOR,
     ROOT,
     TASK_BOND,
     TASK_REWARD,
@@ -93,14 +100,10 @@ from benchmarks.gas import (  # noqa: E402
     Node,
     _deadlines,
     _hash,
-    _model_commitment,
-    _score_commitment,
     _task_params,
     _without_steps_tracing,
-    write_atomically,
 )
 
-WAD = 10**18
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
 CHARTS = ROOT / "docs" / "img"
 # Each delegator delegates this much; operators stake POOL_STAKE of their own
@@ -114,7 +117,6 @@ HONEST_NOISE = 0.004
 BASE_FEE_GWEI = 0.005
 ETH_USD = 3_000
 TASK_FINISHED = 4  # Task.stage once settled
-PHASE_FINALIZED = 7
 
 EVENT_TASK_CREATED = keccak(
     text="TaskCreated(uint256,address,bytes32,bytes32,string,bytes32,uint256,uint256,"
@@ -637,7 +639,7 @@ def run_arena(
                 "trainer",
                 trainers,
                 "commit_model",
-                lambda k, a: (task_id[k], _model_commitment(models[a], a, salts[a])),
+                lambda k, a: (task_id[k], model_commitment(models[a], a, salts[a])),
             ),
         )
         # Every task was created in one block: the same deadlines.
@@ -681,7 +683,7 @@ def run_arena(
                 "validator",
                 validators,
                 "commit_scores",
-                lambda k, a: (task_id[k], _score_commitment(scores[a], a, salts[a])),
+                lambda k, a: (task_id[k], score_commitment(scores[a], a, salts[a])),
             ),
         )
         node.warp(times["score_reveal"])
@@ -1261,7 +1263,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_charts(result["growth"], charts):
             say(f"chart {path}")
     result["wall_s"] = round(time.perf_counter() - started, 1)
-    write_atomically(output, result)
+    write_json_atomically(output, result)
     say(f"written {output} ({result['wall_s']} s in all)")
     return 0
 
