@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ape_arena.chain import staking as chain_staking
+from ape_arena.chain.governance import GovernanceClient, build_actions
 from ape_arena.chain.tasks import TaskClient
 from ape_arena.kinds.scores import INVALID_SCORE
 from ape_arena.node.context import NodeContext
@@ -153,15 +155,11 @@ def run_demo(
     for actor in everyone:
         token.transfer(actor.account, 20_000 * WAD, sender=deployer)
     for actor in operators:
-        token.approve(staking, actor.stake, sender=actor.account)
-        staking.open_pool(actor.commission_bps, actor.stake, sender=actor.account)
+        chain_staking.open_pool(protocol, actor.account, actor.commission_bps, actor.stake)
     backed = {delegators[0].label: trainers[-1], delegators[1].label: validators[0]}
     for delegator in delegators:
         operator = backed[delegator.label]
-        token.approve(staking, 2_000 * WAD, sender=delegator.account)
-        staking.invoke_transaction(
-            "delegate", operator.address, 2_000 * WAD, sender=delegator.account
-        )
+        chain_staking.delegate(protocol, delegator.account, operator.address, 2_000 * WAD)
     chain.mine()
 
     def context(actor: Actor) -> NodeContext:
@@ -185,17 +183,16 @@ def run_demo(
 
     echo("   The DAO verifies the task for emission: propose, vote, timelock, execute")
     governor, emission = protocol.governor, protocol.emission
-    action = emission.verify_task.encode_input(task_id)
-    governor.propose(
-        [emission.address], [action], f"Verify task {task_id}", sender=validators[0].account
+    actions = build_actions(protocol, verify=[task_id])
+    proposal_id, _ = GovernanceClient(protocol, validators[0].account).propose(
+        actions, f"Verify task {task_id}", provider
     )
-    proposal_id = int(governor.proposal_count())
     for v in validators:
-        governor.vote(proposal_id, 1, sender=v.account)
+        GovernanceClient(protocol, v.account).vote(proposal_id, "for")
     chain.mine(timestamp=int(governor.proposals(proposal_id).vote_end))
-    governor.queue(proposal_id, sender=creator.account)
-    chain.mine(timestamp=int(governor.proposals(proposal_id).eta))
-    governor.execute(proposal_id, [emission.address], [action], sender=creator.account)
+    eta = GovernanceClient(protocol, creator.account).queue(proposal_id)
+    chain.mine(timestamp=eta)
+    GovernanceClient(protocol, creator.account).execute(proposal_id, eta)
     echo(f"   proposal {proposal_id} executed: task {task_id} receives emission")
 
     echo("4. Submit phase: trainers train and commit, validators join")

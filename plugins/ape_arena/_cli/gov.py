@@ -6,7 +6,8 @@ from ape.cli import account_option, ape_cli_context
 from ape_arena._cli._common import ArenaCommand, load_protocol_for
 from ape_arena.units import when
 
-SUPPORT = {"against": 0, "for": 1, "abstain": 2}
+# The choices of a vote (chain/governance.py maps them to the Governor's numbers).
+SUPPORT = ("against", "for", "abstain")
 
 
 @click.group(short_help="Governance: propose, vote, queue, execute, show, list")
@@ -70,15 +71,12 @@ def propose(
         grant_guardian=grant_guardian,
         revoke_guardian=revoke_guardian,
     )
-    governor = protocol.governor
-    from ape_arena.chain.governance import check_can_propose
+    from ape_arena.chain.governance import GovernanceClient
 
-    check_can_propose(protocol, account.address, provider)
-    receipt = governor.propose(
-        [a.target for a in actions], [a.data for a in actions], description, sender=account
+    proposal_id, receipt = GovernanceClient(protocol, account).propose(
+        actions, description, provider
     )
-    proposal_id = governor.proposal_count()
-    proposal = governor.proposals(proposal_id)
+    proposal = protocol.governor.proposals(proposal_id)
     kv(
         [
             ("proposal", proposal_id),
@@ -97,12 +95,10 @@ def propose(
 @click.argument("support", type=click.Choice(list(SUPPORT), case_sensitive=False))
 def vote(cli_ctx, provider, account, proposal_id, support):
     """Vote on an open proposal with your voting power at its snapshot."""
-    from ape_arena.chain.governance import check_vote
-
-    protocol = _protocol(cli_ctx, provider)
-    weight = check_vote(protocol, proposal_id, account.address)
-    protocol.governor.vote(proposal_id, SUPPORT[support.lower()], sender=account)
+    from ape_arena.chain.governance import GovernanceClient
     from ape_arena.units import format_arena as arena
+
+    weight = GovernanceClient(_protocol(cli_ctx, provider), account).vote(proposal_id, support)
 
     click.echo(f"Voted {support.lower()} on proposal {proposal_id} with {arena(weight)} ARENA.")
 
@@ -113,12 +109,9 @@ def vote(cli_ctx, provider, account, proposal_id, support):
 @click.argument("proposal_id", type=int)
 def queue(cli_ctx, provider, account, proposal_id):
     """Queue a proposal that passed; it can run once the timelock is over."""
-    from ape_arena.chain.governance import expect_state
+    from ape_arena.chain.governance import GovernanceClient
 
-    protocol = _protocol(cli_ctx, provider)
-    expect_state(protocol, proposal_id, 3, "queue")
-    protocol.governor.queue(proposal_id, sender=account)
-    eta = protocol.governor.proposals(proposal_id).eta
+    eta = GovernanceClient(_protocol(cli_ctx, provider), account).queue(proposal_id)
     click.echo(f"Proposal {proposal_id} queued; it can be executed from {when(eta)}.")
 
 
@@ -128,18 +121,10 @@ def queue(cli_ctx, provider, account, proposal_id):
 @click.argument("proposal_id", type=int)
 def execute(cli_ctx, provider, account, proposal_id):
     """Execute a queued proposal whose timelock is over (anyone may)."""
-    from ape_arena.chain.governance import expect_state, proposal_actions
+    from ape_arena.chain.governance import GovernanceClient
 
-    protocol = _protocol(cli_ctx, provider)
-    expect_state(protocol, proposal_id, 4, "execute")
-    eta = protocol.governor.proposals(proposal_id).eta
-    now = provider.get_block("latest").timestamp
-    if now < eta:
-        raise click.ClickException(
-            f"Proposal {proposal_id}'s timelock runs until {when(eta)}; execute it after that."
-        )
-    targets, datas, _ = proposal_actions(protocol, proposal_id)
-    protocol.governor.execute(proposal_id, targets, datas, sender=account)
+    now = int(provider.get_block("latest").timestamp)
+    GovernanceClient(_protocol(cli_ctx, provider), account).execute(proposal_id, now)
     click.echo(f"Proposal {proposal_id} executed.")
 
 

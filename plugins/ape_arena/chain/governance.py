@@ -4,10 +4,11 @@ doomed transaction into a sentence, and reading proposals back from events."""
 from dataclasses import dataclass
 
 from ape_arena.chain import params as registry
+from ape_arena.chain.errors import send_checked
 from ape_arena.chain.events import logs
 from ape_arena.chain.staking import parse_amount
 from ape_arena.exceptions import ArenaError
-from ape_arena.units import format_arena
+from ape_arena.units import format_arena, when
 
 STATE_NAMES = {
     0: "unknown",
@@ -144,7 +145,7 @@ def expect_state(protocol, proposal_id: int, wanted: int, verb: str) -> None:
 def check_vote(protocol, proposal_id: int, voter: str) -> int:
     expect_exists(protocol, proposal_id)
     state = protocol.governor.state(proposal_id)
-    if state != 1:
+    if state != STATE_ACTIVE:
         raise GovernanceError(
             f"Voting on proposal {proposal_id} is closed (it is {STATE_NAMES[state]})."
         )
@@ -158,6 +159,57 @@ def check_vote(protocol, proposal_id: int, voter: str) -> int:
             f"{snapshot}), so it has no vote on it; stake to vote on later proposals."
         )
     return weight
+
+
+SUPPORT = {"against": 0, "for": 1, "abstain": 2}
+STATE_ACTIVE, STATE_SUCCEEDED, STATE_QUEUED = 1, 3, 4
+
+
+class GovernanceClient:
+    """The Governor's gateway: each write checked first, sent from the caller's account,
+    and a revert nobody foresaw turned into a sentence."""
+
+    def __init__(self, protocol, account):
+        self.protocol = protocol
+        self.governor = protocol.governor
+        self.account = account
+
+    def _send(self, what: str, method: str, *args):
+        hint = "check the proposal with `ape arena gov show ID`"
+        send = self.governor.invoke_transaction
+        return send_checked(what, hint, GovernanceError, send, method, *args, sender=self.account)
+
+    def propose(self, actions: list[ProposalAction], description: str, provider) -> tuple:
+        """Open a proposal of `actions`; returns (proposal id, receipt)."""
+        check_can_propose(self.protocol, self.account.address, provider)
+        receipt = self._send(
+            "the proposal", "propose", [a.target for a in actions], [a.data for a in actions],
+            description,
+        )  # fmt: skip
+        return int(self.governor.proposal_count()), receipt
+
+    def vote(self, proposal_id: int, support: str) -> int:
+        """Vote for, against or abstain; returns the voting power used."""
+        weight = check_vote(self.protocol, proposal_id, self.account.address)
+        self._send("the vote", "vote", proposal_id, SUPPORT[support.lower()])
+        return weight
+
+    def queue(self, proposal_id: int) -> int:
+        """Start the timelock of a passed proposal; returns when it can run."""
+        expect_state(self.protocol, proposal_id, STATE_SUCCEEDED, "queue")
+        self._send("the queueing", "queue", proposal_id)
+        return int(self.governor.proposals(proposal_id).eta)
+
+    def execute(self, proposal_id: int, now: int) -> None:
+        """Run a queued proposal whose timelock is over."""
+        expect_state(self.protocol, proposal_id, STATE_QUEUED, "execute")
+        eta = int(self.governor.proposals(proposal_id).eta)
+        if now < eta:
+            raise GovernanceError(
+                f"Proposal {proposal_id}'s timelock runs until {when(eta)}; execute it after that."
+            )
+        targets, datas, _ = proposal_actions(self.protocol, proposal_id)
+        self._send("the execution", "execute", proposal_id, targets, datas)
 
 
 def _created_logs(protocol, proposal_id: int | None = None):
