@@ -9,23 +9,16 @@ from ape import config
 
 from ape_arena.chain.protocol import load_protocol
 from ape_arena.node.agent import Agent
-from ape_arena.node.context import NodeContext
 from ape_arena.node.creator import Creator
 from ape_arena.node.spec import load_spec
 from ape_arena.node.state import StateStore
 from ape_arena.node.trainer import Trainer
 from ape_arena.node.validator import Validator
+from support.node import PARAMS, context
+from support.node import SPEC as NODE_SPEC
 
 WAD = 10**18
-SPEC = """
-kind: classify
-kind_params: {max_params: 20000, in_dim: 8, n_classes: 3, eval_batch_size: 64}
-data:
-  demo: {seed: 3, size: 600}
-reward: 500
-durations: {submit: 30m, model_reveal: 30m, eval_reveal: 30m, score_commit: 30m, score_reveal: 30m}
-"""
-PARAMS = {"steps": 3, "batch_size": 16, "hidden": [16]}
+SPEC = NODE_SPEC.format(seed=3)
 
 
 class Crash(BaseException):
@@ -35,18 +28,6 @@ class Crash(BaseException):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     return tmp_path_factory.mktemp("node")
-
-
-def context(protocol_obj, account, folders, log):
-    return NodeContext(
-        protocol=protocol_obj,
-        account=account,
-        state=StateStore(folders / "state"),
-        store_url=str(folders / "store"),
-        work=folders / "work",
-        device="cpu",
-        log=log.append,
-    )
 
 
 @pytest.fixture(scope="module")

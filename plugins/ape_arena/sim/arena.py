@@ -14,7 +14,7 @@ from pathlib import Path
 import boa
 from eth_utils import keccak
 
-from ape_arena.chain.tasks import (  # noqa: F401 (re-exported for the simulations)
+from ape_arena.chain.tasks import (
     INVALID_SCORE,
     PHASE_CANCELLED,
     PHASE_EVAL_REVEAL,
@@ -49,6 +49,12 @@ def _find_contracts() -> Path:
 
 
 CONTRACTS = _find_contracts()
+__all__ = [
+    "INVALID_SCORE", "PHASE_CANCELLED", "PHASE_EVAL_REVEAL", "PHASE_FINALIZE", "PHASE_FINALIZED",
+    "PHASE_MODEL_REVEAL", "PHASE_NONE", "PHASE_SCORE_COMMIT", "PHASE_SCORE_REVEAL",
+    "PHASE_SUBMIT", "ROLE_TRAINER", "ROLE_VALIDATOR", "Arena", "TaskTerms", "eval_commitment",
+    "h", "model_commitment", "partial", "score_commitment",
+]  # fmt: skip
 
 _PARTIALS = {}
 
