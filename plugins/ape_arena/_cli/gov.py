@@ -23,6 +23,24 @@ def _protocol(cli_ctx, provider):
     return load_protocol_for(cli_ctx, provider)
 
 
+def _client(cli_ctx, provider, account):
+    from ape_arena.chain.governance import GovernanceClient
+
+    return GovernanceClient(_protocol(cli_ctx, provider), account)
+
+
+def _on_proposal(short_help: str):
+    """A `gov` command that acts on one proposal (PROPOSAL_ID) from an account."""
+
+    def wrap(command):
+        command = click.argument("proposal_id", type=int)(command)
+        command = account_option()(command)
+        command = ape_cli_context()(command)
+        return gov.command(cls=ArenaCommand, short_help=short_help)(command)
+
+    return wrap
+
+
 @gov.command(cls=ArenaCommand, short_help="Propose changes to the protocol")
 @ape_cli_context()
 @account_option()
@@ -88,43 +106,28 @@ def propose(
     )
 
 
-@gov.command(cls=ArenaCommand, short_help="Vote for, against or abstain")
-@ape_cli_context()
-@account_option()
-@click.argument("proposal_id", type=int)
+@_on_proposal("Vote for, against or abstain")
 @click.argument("support", type=click.Choice(list(SUPPORT), case_sensitive=False))
 def vote(cli_ctx, provider, account, proposal_id, support):
     """Vote on an open proposal with your voting power at its snapshot."""
-    from ape_arena.chain.governance import GovernanceClient
     from ape_arena.units import format_arena as arena
 
-    weight = GovernanceClient(_protocol(cli_ctx, provider), account).vote(proposal_id, support)
-
+    weight = _client(cli_ctx, provider, account).vote(proposal_id, support)
     click.echo(f"Voted {support.lower()} on proposal {proposal_id} with {arena(weight)} ARENA.")
 
 
-@gov.command(cls=ArenaCommand, short_help="Start the timelock of a passed proposal")
-@ape_cli_context()
-@account_option()
-@click.argument("proposal_id", type=int)
+@_on_proposal("Start the timelock of a passed proposal")
 def queue(cli_ctx, provider, account, proposal_id):
     """Queue a proposal that passed; it can run once the timelock is over."""
-    from ape_arena.chain.governance import GovernanceClient
-
-    eta = GovernanceClient(_protocol(cli_ctx, provider), account).queue(proposal_id)
+    eta = _client(cli_ctx, provider, account).queue(proposal_id)
     click.echo(f"Proposal {proposal_id} queued; it can be executed from {when(eta)}.")
 
 
-@gov.command(cls=ArenaCommand, short_help="Run a queued proposal after its timelock")
-@ape_cli_context()
-@account_option()
-@click.argument("proposal_id", type=int)
+@_on_proposal("Run a queued proposal after its timelock")
 def execute(cli_ctx, provider, account, proposal_id):
     """Execute a queued proposal whose timelock is over (anyone may)."""
-    from ape_arena.chain.governance import GovernanceClient
-
     now = int(provider.get_block("latest").timestamp)
-    GovernanceClient(_protocol(cli_ctx, provider), account).execute(proposal_id, now)
+    _client(cli_ctx, provider, account).execute(proposal_id, now)
     click.echo(f"Proposal {proposal_id} executed.")
 
 

@@ -31,6 +31,45 @@ def _parse_params(pairs: tuple[str, ...], params_file: str | None) -> dict:
     return params
 
 
+def _joining_command(short_help: str):
+    """A command that joins TASK_ID from an account, locking --stake from its pool."""
+
+    def wrap(command):
+        command = click.option(
+            "--stake",
+            help="ARENA to lock from your pool when joining (default: the task's minimum).",
+        )(command)
+        command = click.argument("task_id", type=int)(command)
+        command = account_option()(command)
+        command = ape_cli_context()(command)
+        return click.command(cls=ArenaCommand, short_help=short_help)(command)
+
+    return wrap
+
+
+def _training_options(command):
+    """--param, --params and --device, shared by `train` and `node`."""
+    options = [
+        click.option(
+            "--param",
+            "param_pairs",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="A training choice, e.g. n_layer=4 (trainers).",
+        ),
+        click.option(
+            "--params",
+            "params_file",
+            type=click.Path(dir_okay=False),
+            help="Training choices from a YAML or JSON file (trainers).",
+        ),
+        click.option("--device", help="Torch device (default: the config's, auto)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _stake_wei(stake: str | None) -> int | None:
     if stake is None:
         return None
@@ -66,27 +105,8 @@ def _drive(role, task_id: int, done, wait: bool, poll: float = 2.0):
             time.sleep(delay if delay else poll / 4)
 
 
-@click.command(cls=ArenaCommand, short_help="Train a model for a task and commit it")
-@ape_cli_context()
-@account_option()
-@click.argument("task_id", type=int)
-@click.option(
-    "--stake", help="ARENA to lock from your pool when joining (default: the task's minimum)."
-)
-@click.option(
-    "--param",
-    "param_pairs",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A training choice, e.g. n_layer=4.",
-)
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(dir_okay=False),
-    help="Training choices from a YAML or JSON file.",
-)
-@click.option("--device", help="Torch device (default: the config's, auto).")
+@_joining_command("Train a model for a task and commit it")
+@_training_options
 @click.option(
     "--model-dir",
     type=click.Path(file_okay=False, exists=True),
@@ -126,13 +146,7 @@ def reveal(cli_ctx, provider, account, task_id):
     _report(Trainer(ctx).advance(task_id))
 
 
-@click.command(cls=ArenaCommand, short_help="Join, score every model, commit and reveal")
-@ape_cli_context()
-@account_option()
-@click.argument("task_id", type=int)
-@click.option(
-    "--stake", help="ARENA to lock from your pool when joining (default: the task's minimum)."
-)
+@_joining_command("Join, score every model, commit and reveal")
 @click.option("--device", help="Torch device (default: the config's, auto).")
 @click.option(
     "--wait/--no-wait",
@@ -169,12 +183,7 @@ def finalize(cli_ctx, provider, account, task_id):
     from ape_arena.chain.tasks import PHASE_FINALIZE, PHASE_FINALIZED, TaskClient
 
     protocol = load_protocol_for(cli_ctx, provider)
-    client = TaskClient(
-        protocol,
-        send=lambda contract, method, *args: contract.invoke_transaction(
-            method, *args, sender=account
-        ),
-    )
+    client = TaskClient(protocol, account=account)
     info = client.info(task_id)
     if info.phase == PHASE_FINALIZED:
         click.echo(f"Task {task_id} is already finalized; see `ape arena leaderboard {task_id}`.")
@@ -213,16 +222,7 @@ def leaderboard(cli_ctx, provider, task_id):
     "--join-new", is_flag=True, help="Also join every new task of a kind this node knows."
 )
 @click.option("--stake", help="ARENA to lock per task (default: each task's minimum).")
-@click.option(
-    "--param", "param_pairs", multiple=True, metavar="KEY=VALUE", help="Training choice (trainers)."
-)
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(dir_okay=False),
-    help="Training choices file (trainers).",
-)
-@click.option("--device", help="Torch device (default: the config's, auto).")
+@_training_options
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the chain.")
 @click.option("--once", is_flag=True, help="Do what is due now, then exit.")
 def node(

@@ -12,8 +12,31 @@ from ape.cli import account_option, ape_cli_context
 from ape_arena._cli._common import ArenaCommand, load_protocol_for
 
 
-def _protocol(cli_ctx, provider):
-    return load_protocol_for(cli_ctx, provider)
+def _client(cli_ctx, provider, account=None):
+    """The staking gateway of the connected network's deployment, sending from `account`."""
+    from ape_arena.chain.staking import StakingClient
+
+    return StakingClient(load_protocol_for(cli_ctx, provider), account)
+
+
+def _pool_amount_command(short_help: str):
+    """A command that moves AMOUNT ARENA into or out of OPERATOR's pool from an account."""
+
+    def wrap(command):
+        command = click.argument("amount")(command)
+        command = click.argument("operator")(command)
+        command = account_option()(command)
+        command = ape_cli_context()(command)
+        return click.command(cls=ArenaCommand, short_help=short_help)(command)
+
+    return wrap
+
+
+def _amount_to(operator: str, amount: str) -> tuple[str, int]:
+    """What a delegate/undelegate command was given: the pool's address and the wei."""
+    from ape_arena.chain.staking import parse_amount, resolve_address
+
+    return resolve_address(operator), parse_amount(amount)
 
 
 def _approved(sent) -> None:
@@ -51,19 +74,19 @@ def pool():
 def open_(cli_ctx, provider, account, commission_bps, amount):
     """Open the account's staking pool with a commission, optionally staking
     AMOUNT ARENA of its own at once (add more later with `ape arena stake`)."""
-    from ape_arena.chain import staking
+    from ape_arena.chain.staking import parse_amount
     from ape_arena.report.text import kv
     from ape_arena.units import format_arena as arena
 
-    wei = staking.parse_amount(amount) if amount is not None else 0
-    protocol = _protocol(cli_ctx, provider)
-    sent = staking.open_pool(protocol, account, commission_bps, wei)
+    wei = parse_amount(amount) if amount is not None else 0
+    client = _client(cli_ctx, provider, account)
+    sent = client.open_pool(commission_bps, wei)
     _approved(sent)
     click.echo(f"Opened the pool of {account.address}.")
     kv(
         [
             ("commission", _pct(commission_bps)),
-            ("own stake", f"{arena(protocol.staking.own_stake(account.address))} ARENA"),
+            ("own stake", f"{arena(client.staking.own_stake(account.address))} ARENA"),
             ("transaction", sent.receipt.txn_hash),
         ]
     )
@@ -76,67 +99,56 @@ def open_(cli_ctx, provider, account, commission_bps, amount):
 def stake(cli_ctx, provider, account, amount):
     """Stake AMOUNT more ARENA of your own in your pool (open it first with
     `ape arena pool open`)."""
-    from ape_arena.chain import staking
+    from ape_arena.chain.staking import parse_amount
     from ape_arena.units import format_arena as arena
 
-    wei = staking.parse_amount(amount)
-    protocol = _protocol(cli_ctx, provider)
-    staking.check_own_pool(protocol, str(account.address))
-    sent = staking.delegate(protocol, account, str(account.address), wei)
+    wei = parse_amount(amount)
+    client = _client(cli_ctx, provider, account)
+    client.check_own_pool(str(account.address))
+    sent = client.delegate(str(account.address), wei)
     _approved(sent)
-    own = protocol.staking.own_stake(account.address)
+    own = client.staking.own_stake(account.address)
     click.echo(
         f"Staked {arena(wei)} ARENA in the pool of {account.address}; "
         f"your own stake is now {arena(own)} ARENA."
     )
 
 
-@click.command(cls=ArenaCommand, short_help="Stake in someone's pool")
-@ape_cli_context()
-@account_option()
-@click.argument("operator")
-@click.argument("amount")
+@_pool_amount_command("Stake in someone's pool")
 def delegate(cli_ctx, provider, account, operator, amount):
     """Stake AMOUNT ARENA in OPERATOR's pool (an address or account alias):
     your share grows with the pool's rewards after its commission, and
     shrinks if the operator is slashed."""
-    from ape_arena.chain import staking
     from ape_arena.units import format_arena as arena
 
-    wei = staking.parse_amount(amount)
-    operator = staking.resolve_address(operator)
-    protocol = _protocol(cli_ctx, provider)
-    sent = staking.delegate(protocol, account, operator, wei)
+    operator, wei = _amount_to(operator, amount)
+    client = _client(cli_ctx, provider, account)
+    sent = client.delegate(operator, wei)
     _approved(sent)
-    held = protocol.staking.assets_of(operator, account.address)
+    held = client.staking.assets_of(operator, account.address)
     click.echo(
         f"Delegated {arena(wei)} ARENA to {operator}; your stake in that pool is now "
         f"{arena(held)} ARENA."
     )
 
 
-@click.command(cls=ArenaCommand, short_help="Ask stake back from a pool (starts unbonding)")
-@ape_cli_context()
-@account_option()
-@click.argument("operator")
-@click.argument("amount")
+@_pool_amount_command("Ask stake back from a pool (starts unbonding)")
 def undelegate(cli_ctx, provider, account, operator, amount):
     """Ask AMOUNT ARENA of your stake back from OPERATOR's pool (your own
     pool included). It stops earning at once and can be withdrawn with
     `ape arena withdraw OPERATOR` after the unbonding delay; a new request
     adds to a pending one and restarts the delay for the whole sum."""
-    from ape_arena.chain import staking
+    from ape_arena.chain.staking import pool_words
     from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
 
-    wei = staking.parse_amount(amount)
-    operator = staking.resolve_address(operator)
-    protocol = _protocol(cli_ctx, provider)
-    result = staking.undelegate(protocol, account, operator, wei)
+    operator, wei = _amount_to(operator, amount)
+    result = _client(cli_ctx, provider, account).undelegate(operator, wei)
     click.echo(
         f"Unbonding {arena(result.amount)} ARENA from "
-        f"{staking.pool_words(operator, str(account.address))} "
+        f"{pool_words(operator, str(account.address))} "
         f"({arena(result.pending)} ARENA in all); withdraw it from "
-        f"{staking.when(result.unlock_at)} with `ape arena withdraw {operator}`."
+        f"{when(result.unlock_at)} with `ape arena withdraw {operator}`."
     )
 
 
@@ -147,16 +159,16 @@ def undelegate(cli_ctx, provider, account, operator, amount):
 def withdraw(cli_ctx, provider, account, operator):
     """Send your unbonded stake from OPERATOR's pool back to your wallet,
     once the unbonding delay of `ape arena undelegate` is over."""
-    from ape_arena.chain import staking
+    from ape_arena.chain.staking import pool_words, resolve_address
     from ape_arena.units import format_arena as arena
 
-    operator = staking.resolve_address(operator)
-    protocol = _protocol(cli_ctx, provider)
-    sent = staking.withdraw(protocol, account, operator)
-    wallet = protocol.token.balanceOf(account.address)
+    operator = resolve_address(operator)
+    client = _client(cli_ctx, provider, account)
+    sent = client.withdraw(operator)
+    wallet = client.token.balanceOf(account.address)
     click.echo(
         f"Withdrew {arena(sent.amount)} ARENA from "
-        f"{staking.pool_words(operator, str(account.address))}; the wallet holds "
+        f"{pool_words(operator, str(account.address))}; the wallet holds "
         f"{arena(wallet)} ARENA."
     )
 
@@ -170,21 +182,21 @@ def commission(cli_ctx, provider, account, bps, claim):
     """Set your pool's commission to BPS basis points (1000 = 10%): a cut
     applies at once, a raise after the commission notice. With --claim
     instead, send the commission your pool has earned to your wallet."""
-    from ape_arena.chain import staking
     from ape_arena.chain.staking import StakingError
     from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
 
     if (bps is None) == (not claim):
         raise StakingError(
             "Give either a commission in bps (`ape arena commission 500`) or --claim, not both "
             "or neither."
         )
-    protocol = _protocol(cli_ctx, provider)
+    client = _client(cli_ctx, provider, account)
     if claim:
-        sent = staking.claim_commission(protocol, account)
+        sent = client.claim_commission()
         click.echo(f"Claimed {arena(sent.amount)} ARENA of commission to {account.address}.")
         return
-    change = staking.set_commission(protocol, account, bps)
+    change = client.set_commission(bps)
     if change.effective_at is None:
         click.echo(
             f"Commission set to {_pct(bps)}; it applies now (it was {_pct(change.previous_bps)})."
@@ -192,7 +204,7 @@ def commission(cli_ctx, provider, account, bps, claim):
     else:
         click.echo(
             f"Commission raise to {_pct(bps)} scheduled; it applies from "
-            f"{staking.when(change.effective_at)}, after the notice (until then "
+            f"{when(change.effective_at)}, after the notice (until then "
             f"{_pct(change.previous_bps)})."
         )
 
@@ -211,20 +223,13 @@ def claim(cli_ctx, provider, account, task_id, participant):
     """Settle a trainer's or validator's part in a finalized or cancelled
     task: its stake is unlocked (minus any slash) and its reward is paid into
     its staking pool."""
-    from ape_arena.chain import staking
+    from ape_arena.chain.staking import resolve_address
+    from ape_arena.chain.tasks import TaskClient
     from ape_arena.report.text import kv
     from ape_arena.units import format_arena as arena
 
-    who = staking.resolve_address(participant) if participant else str(account.address)
-    protocol = _protocol(cli_ctx, provider)
-    from ape_arena.chain.tasks import TaskClient
-
-    client = TaskClient(
-        protocol,
-        send=lambda contract, method, *args: contract.invoke_transaction(
-            method, *args, sender=account
-        ),
-    )
+    who = resolve_address(participant) if participant else str(account.address)
+    client = TaskClient(load_protocol_for(cli_ctx, provider), account=account)
     result = client.claim_part(task_id, who)
     click.echo(f"Claimed the {result.role} part of {who} in task {task_id} ({result.phase}).")
     kv(
@@ -246,25 +251,24 @@ def position(cli_ctx, provider, account, address):
     """Show what ADDRESS (an address or account alias; default: --account)
     has: its own pool, its stakes in other pools with what is unbonding and
     when it can be withdrawn, its wallet's ARENA and its voting power."""
-    from ape_arena.chain import staking
-    from ape_arena.chain.staking import StakingError
+    from ape_arena.chain.staking import StakingError, resolve_address
     from ape_arena.report.text import kv, table
     from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
 
     if address is None and account is None:
         raise StakingError(
             "Give the address to show (`ape arena position ADDRESS`) or an account with --account."
         )
-    who = staking.resolve_address(address) if address else str(account.address)
-    protocol = _protocol(cli_ctx, provider)
-    p = staking.position(protocol, who)
+    who = resolve_address(address) if address else str(account.address)
+    p = _client(cli_ctx, provider).position(who)
 
     def unlock(view) -> str:
         if not view.unbonding:
             return "-"
         if view.unlock_at <= p.now:
             return "now"
-        return staking.when(view.unlock_at)
+        return when(view.unlock_at)
 
     kv(
         [
@@ -278,7 +282,7 @@ def position(cli_ctx, provider, account, address):
     if pool.opened:
         pending = "-"
         if pool.pending_bps is not None:
-            pending = f"{_pct(pool.pending_bps)} from {staking.when(pool.pending_at)}"
+            pending = f"{_pct(pool.pending_bps)} from {when(pool.pending_at)}"
         rows = [
             ("own pool", "open"),
             ("commission now", _pct(pool.commission_bps)),

@@ -226,6 +226,15 @@ def parse_hash(value: bytes | str) -> bytes:
     )
 
 
+def expect_hash(data: bytes, expected: bytes, what: str, fix: str) -> None:
+    """Refuse a manifest whose bytes do not hash to `expected`, naming `what` and the `fix`."""
+    actual = hashlib.sha256(data).digest()
+    if actual != expected:
+        raise ArtifactError(
+            f"hash mismatch: {what} hashes to {hash_hex(actual)}, not {hash_hex(expected)}; {fix}"
+        )
+
+
 def file_digest(path: Path) -> tuple[int, str]:
     """The size and sha256 (hex) of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -253,13 +262,10 @@ def verify_dir(
         )
     data = manifest_path.read_bytes()
     if expected_hash is not None:
-        expected = parse_hash(expected_hash)
-        actual = hashlib.sha256(data).digest()
-        if actual != expected:
-            raise ArtifactError(
-                f"hash mismatch: {manifest_path} hashes to {hash_hex(actual)}, not "
-                f"{hash_hex(expected)}; delete {root} and fetch the artifact again"
-            )
+        expect_hash(
+            data, parse_hash(expected_hash), str(manifest_path),
+            f"delete {root} and fetch the artifact again",
+        )  # fmt: skip
     manifest = Manifest.from_bytes(data)
     listed = {entry.path: entry for entry in manifest.files}
     present = dict(_walk(root, skip_manifest=True))

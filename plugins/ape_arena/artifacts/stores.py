@@ -40,6 +40,7 @@ from ape_arena.artifacts.manifest import (
     FileEntry,
     Manifest,
     build_manifest,
+    expect_hash,
     hash_hex,
     parse_hash,
     verify_dir,
@@ -256,14 +257,14 @@ def fetch_artifact(
     dest_dir: str | os.PathLike[str],
     max_bytes: int,
     *,
-    timeout_s: float | None = None,
-    check: ManifestCheck | None = None,
     ipfs_gateway: str = DEFAULT_IPFS_GATEWAY,
     storage_options: Mapping[str, Any] | None = None,
+    **limits: Any,
 ) -> Path:
-    """Fetch and verify the artifact at any supported URI; see `ArtifactStore.fetch`."""
+    """Fetch and verify the artifact at any supported URI; see `ArtifactStore.fetch`
+    for the `limits` (timeout_s, check)."""
     store = store_for_url(uri, ipfs_gateway=ipfs_gateway, storage_options=storage_options)
-    return store.fetch(uri, expected_hash, dest_dir, max_bytes, timeout_s=timeout_s, check=check)
+    return store.fetch(uri, expected_hash, dest_dir, max_bytes, **limits)
 
 
 def ipfs_gateway_url(uri: str, gateway: str = DEFAULT_IPFS_GATEWAY) -> str:
@@ -367,12 +368,10 @@ def _fetch(
     """Fetch, verify and atomically place an artifact; the body of `ArtifactStore.fetch`."""
     data = _read_manifest(opener, uri)
     deadline.check()
-    actual = hashlib.sha256(data).digest()
-    if actual != expected:
-        raise ArtifactError(
-            f"hash mismatch: the manifest at {uri} hashes to {hash_hex(actual)}, not "
-            f"{hash_hex(expected)}; ask the publisher to re-upload or check the task id"
-        )
+    expect_hash(
+        data, expected, f"the manifest at {uri}",
+        "ask the publisher to re-upload or check the task id",
+    )  # fmt: skip
     manifest = Manifest.from_bytes(data)
     if manifest.total_size > max_bytes:
         raise ArtifactError(

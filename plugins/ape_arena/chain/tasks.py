@@ -183,13 +183,19 @@ class TaskClient:
     pre-flight checks that turn a doomed transaction into a sentence, and the
     sentence for a revert nobody foresaw.
 
-    Writes need `send` (see `Send`), which signs with the caller's account.
+    Writes need `send` (see `Send`), which signs with the caller's account,
+    or the `account` itself.
     """
 
-    def __init__(self, protocol, send: Send | None = None):
+    def __init__(self, protocol, send: Send | None = None, account=None):
         self.protocol = protocol
         self.tasks = protocol.tasks
         self.provider = protocol.tasks.provider
+        if send is None and account is not None:
+
+            def send(contract, method: str, *args):
+                return contract.invoke_transaction(method, *args, sender=account)
+
         self._send = send
 
     # --- writing ----------------------------------------------------------
