@@ -131,6 +131,30 @@ def gas(receipt) -> int:
     return int(receipt.gas_used)
 
 
+def _deploy_token(bench: Bench):
+    """A fresh ArenaToken: the genesis supply with the treasury, its roles with the admin."""
+    return project.ArenaToken.deploy(
+        bench.admin, bench.treasury, GENESIS_SUPPLY, sender=bench.deployer
+    )
+
+
+def _deploy_staking(bench: Bench) -> tuple:
+    """A fresh token and a Staking contract on it with the benchmark's parameters."""
+    token = _deploy_token(bench)
+    staking = project.Staking.deploy(
+        token,
+        bench.admin,
+        bench.treasury,
+        UNBONDING_DELAY,
+        COMMISSION_NOTICE,
+        MAX_COMMISSION_BPS,
+        MAX_SLASH_BPS,
+        DELEGATION_WEIGHT_BPS,
+        sender=bench.deployer,
+    )
+    return token, staking
+
+
 # ---------------------------------------------------------------------------
 # Scenarios
 # ---------------------------------------------------------------------------
@@ -139,9 +163,7 @@ def gas(receipt) -> int:
 def arena_token(bench: Bench) -> Figures:
     """ArenaToken: transfers, allowances, permit and mint between accounts
     that already hold tokens (every balance changes nonzero -> nonzero)."""
-    token = project.ArenaToken.deploy(
-        bench.admin, bench.treasury, GENESIS_SUPPLY, sender=bench.deployer
-    )
+    token = _deploy_token(bench)
     alice, bob, carol, minter = (bench.account() for _ in range(4))
     for holder in (alice, bob, carol):
         token.transfer(holder, 1_000 * WAD, sender=bench.treasury)
@@ -193,20 +215,7 @@ def staking(bench: Bench) -> Figures:
     otherwise (`.new_delegator`, `.first_lock`, `.first_slash`,
     `.commission_claimed`) or it creates a record (`open_pool`, `grantRole`, a
     new withdrawal request, a scheduled commission raise)."""
-    token = project.ArenaToken.deploy(
-        bench.admin, bench.treasury, GENESIS_SUPPLY, sender=bench.deployer
-    )
-    staking = project.Staking.deploy(
-        token,
-        bench.admin,
-        bench.treasury,
-        UNBONDING_DELAY,
-        COMMISSION_NOTICE,
-        MAX_COMMISSION_BPS,
-        MAX_SLASH_BPS,
-        DELEGATION_WEIGHT_BPS,
-        sender=bench.deployer,
-    )
+    token, staking = _deploy_staking(bench)
     protocol_role = staking.PROTOCOL_ROLE()
     figures: Figures = {}
     # A new role member (zero -> nonzero): how the task manager gets its role.
@@ -562,20 +571,7 @@ def _deploy_task_manager(bench: Bench, node: Node) -> Deployment:
     """Token, staking and task manager wired; 128 trainer and 64 validator
     operators (the caps), each with a pool holding 10,000 ARENA of its own
     and 5,000 delegated."""
-    token = project.ArenaToken.deploy(
-        bench.admin, bench.treasury, GENESIS_SUPPLY, sender=bench.deployer
-    )
-    staking = project.Staking.deploy(
-        token,
-        bench.admin,
-        bench.treasury,
-        UNBONDING_DELAY,
-        COMMISSION_NOTICE,
-        MAX_COMMISSION_BPS,
-        MAX_SLASH_BPS,
-        DELEGATION_WEIGHT_BPS,
-        sender=bench.deployer,
-    )
+    token, staking = _deploy_staking(bench)
     tasks = project.TaskManager.deploy(
         token, staking, bench.admin, bench.treasury, sender=bench.deployer
     )

@@ -15,7 +15,7 @@ Run from the repository root with `python -m benchmarks.node` (venv active),
     elsewhere; no compile, the scorer has none);
   - training: `LMKind().train` on a corpus file, what `ape arena train` and
     the trainer role call (its `ape_arena.ml.train.train` with the lm kind's
-    TRAIN_DEFAULTS: AdamW fused on CUDA, warmup + cosine, clipping, bf16
+    LMTrainParams defaults: AdamW fused on CUDA, warmup + cosine, clipping, bf16
     autocast on CUDA, `compile: True`, which `train` applies on CUDA only;
     the loss read back every `log_every` = 10 steps), without a checkpoint
     folder (checkpoint writes are I/O, not throughput).
@@ -67,7 +67,7 @@ import torch
 import torch.nn.functional as F
 
 from ape_arena.files import write_json_atomically
-from ape_arena.kinds.lm import TRAIN_DEFAULTS, LMKind, eval_windows, window_batches
+from ape_arena.kinds.lm import LMKind, LMTrainParams, eval_windows, window_batches
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.gpt import GPTConfig
 from ape_arena.ml.models import load_weights, read_config, save_model_dir
@@ -89,26 +89,38 @@ PEAK_BF16_FLOPS: list[tuple[str, float]] = [
     ("L4", 121e12),
 ]
 
-# Per device type. `task`: the lm kind_params of the benchmark's task.
-# `score_windows`: eval windows one repeat scores, per side. `train_block`:
-# optimizer steps per timed sample, per side (ours' a multiple of its log_every).
+
+def _settings(
+    model: tuple[int, int, int, int],
+    max_params: int,
+    windows: tuple[int, int],
+    steps: int,
+    repeats: int,
+) -> dict[str, Any]:
+    """One device type's settings. `model`: the GPT's (n_layer, n_head, n_embd,
+    block_size); the task (the lm kind_params of the benchmark's task) uses its
+    block size. `score_windows`: eval windows one repeat scores, per side: ours
+    and the eager loop `windows[0]`, the FLock-style loop `windows[1]`.
+    `train_block`: optimizer steps per timed sample, per side: `steps` for ours
+    (a multiple of its log_every) and the eager loop, 40 for the FLock-style one."""
+    n_layer, n_head, n_embd, block = model
+    ours, flock = windows
+    return {
+        "model": {"n_layer": n_layer, "n_head": n_head, "n_embd": n_embd, "block_size": block},
+        "task": {"block_size": block, "eval_batch_size": 32, "max_params": max_params},
+        "score_windows": {"ours": ours, "eager": ours, "flock": flock},
+        "train_batch": 16,
+        "train_block": {"ours": steps, "eager": steps, "flock": 40},
+        "repeats": repeats,
+    }
+
+
+# Per device type.
 SETTINGS: dict[str, dict[str, Any]] = {
-    "cuda": {  # GPT-2 small shaped, 85.9M parameters; about 2-3 minutes on an H100/H200
-        "model": {"n_layer": 12, "n_head": 12, "n_embd": 768, "block_size": 1024},
-        "task": {"block_size": 1024, "eval_batch_size": 32, "max_params": 100_000_000},
-        "score_windows": {"ours": 2048, "eager": 2048, "flock": 128},
-        "train_batch": 16,
-        "train_block": {"ours": 20, "eager": 20, "flock": 40},
-        "repeats": 5,
-    },
-    "cpu": {  # the lm kind's default trainer model (4 layers, 128 wide), 0.85M parameters
-        "model": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 256},
-        "task": {"block_size": 256, "eval_batch_size": 32, "max_params": 10_000_000},
-        "score_windows": {"ours": 256, "eager": 256, "flock": 256},
-        "train_batch": 16,
-        "train_block": {"ours": 10, "eager": 10, "flock": 40},
-        "repeats": 7,
-    },
+    # GPT-2 small shaped, 85.9M parameters; about 2-3 minutes on an H100/H200
+    "cuda": _settings((12, 12, 768, 1024), 100_000_000, (2048, 128), steps=20, repeats=5),
+    # the lm kind's default trainer model (4 layers, 128 wide), 0.85M parameters
+    "cpu": _settings((4, 4, 128, 256), 10_000_000, (256, 256), steps=10, repeats=7),
 }
 SIDES = ("ours", "eager", "flock")
 METHOD = {
@@ -121,7 +133,7 @@ METHOD = {
     "autocast on CUDA, fp32 on CPU), loss .item() per batch: same batch, only the loop differs",
     "score.flock": "FLock-style eager loop under no_grad, batch 1, fp16 weights on CUDA / fp32 "
     "on CPU, loss .item() per window: each side in its own configuration",
-    "train.ours": "LMKind().train on a corpus file with the lm TRAIN_DEFAULTS (AdamW fused on "
+    "train.ours": "LMKind().train on a corpus file with the lm training defaults (AdamW fused on "
     "CUDA, warmup + cosine, clipping, bf16 autocast on CUDA, compile: True, applied on CUDA "
     "only, loss read every 10 steps), no checkpoint folder; timed in blocks between loss "
     "read-backs after a first untimed block",
@@ -386,7 +398,7 @@ def measure_training(
     batch = settings["train_batch"]
     blocks = settings["train_block"]
     repeats = settings["repeats"]
-    log_every = TRAIN_DEFAULTS["log_every"]
+    log_every = LMTrainParams().log_every
     if blocks["ours"] % log_every:
         raise ValueError(f"ours' block must be a multiple of its log_every ({log_every})")
     corpus = random_bytes(1 << 20, seed=2)
@@ -449,10 +461,10 @@ def measure_training(
             "ours": {
                 "batch": batch,
                 "precision": precision,
-                "compile": bool(choices["compile"]) and device.type == "cuda",
-                "compile_choice": choices["compile"],  # the lm default; train applies it on CUDA
+                "compile": bool(choices.compile) and device.type == "cuda",
+                "compile_choice": choices.compile,  # the lm default; train applies it on CUDA
                 "steps_per_repeat": blocks["ours"],
-                "log_every": choices["log_every"],
+                "log_every": choices.log_every,
             },
             "eager": {
                 "batch": batch,

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
-import math
 import os
 import platform
 import random
@@ -83,7 +82,8 @@ from ape_arena.chain.tasks import (  # noqa: E402
     model_commitment,
     score_commitment,
 )
-from ape_arena.files import write_json_atomically  # noqa: E402
+from ape_arena.files import write_bytes_atomically, write_json_atomically  # noqa: E402
+from ape_arena.report.charts import Plot, Series, Svg, heading, legend, nice_ticks  # noqa: E402
 from ape_arena.units import WAD  # noqa: E402
 from benchmarks.gas import (  # noqa: E402
     EVAL_URI,
@@ -1039,103 +1039,29 @@ def growth(sweeps: dict, *, chunk: int, seed: int) -> dict:
 # ---------------------------------------------------------------------------
 
 
-def _nice_step(span: float, ticks: int = 5) -> float:
-    raw = span / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * power >= raw:
-            return m * power
-    return 10 * power
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def line_chart(
-    path: Path, title: str, x_label: str, y_label: str, series: list[dict], note: str = ""
+    path: Path, title: str, x_label: str, y_label: str, series: list[Series], note: str = ""
 ) -> None:
-    """A self-contained SVG line chart: `series` is a list of
-    {"name", "color", "points": [(x, y)], "dash": bool}; y in millions."""
+    """A self-contained SVG line chart of `series` (y in millions) from 0 to
+    round maxima, written atomically to `path`."""
     width, height = 720, 420
     left, right, top, bottom = 84, 24, 56, 72
-    pw, ph = width - left - right, height - top - bottom
-    xs = sorted({x for s in series for x, _ in s["points"]})
-    ymax = max(y for s in series for _, y in s["points"])
-    ystep = _nice_step(ymax)
-    ytop = ystep * math.ceil(ymax / ystep)
-    xmax = max(xs)
-
-    def px(x: float) -> float:
-        return left + pw * x / xmax
-
-    def py(y: float) -> float:
-        return top + ph * (1 - y / ytop)
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
-        'font-size="12">',
-        f"<title>{_esc(title)}</title>",
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{left}" y="28" font-size="16" font-weight="bold" fill="#222">'
-        f"{_esc(title)}</text>",
-    ]
-    if note:
-        out.append(f'<text x="{left}" y="46" fill="#555">{_esc(note)}</text>')
-    y = 0.0
-    while y <= ytop + 1e-9:
-        out.append(
-            f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
-            'stroke="#e3e3e3"/>'
-        )
-        label = f"{y:,.0f}" if ystep >= 1 else f"{y:,.2f}"
-        out.append(
-            f'<text x="{left - 8}" y="{py(y) + 4:.1f}" text-anchor="end" fill="#444">{label}</text>'
-        )
-        y += ystep
-    for x in xs:
-        out.append(
-            f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{top}" y2="{top + ph}" stroke="#f0f0f0"/>'
-        )
-        out.append(
-            f'<text x="{px(x):.1f}" y="{top + ph + 18}" text-anchor="middle" fill="#444">'
-            f"{x:,}</text>"
-        )
-    out.append(
-        f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" stroke="#444"/>'
-    )
-    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}" stroke="#444"/>')
-    out.append(
-        f'<text x="{left + pw / 2}" y="{height - 24}" text-anchor="middle" fill="#222">'
-        f"{_esc(x_label)}</text>"
-    )
-    out.append(
-        f'<text transform="translate(20 {top + ph / 2}) rotate(-90)" text-anchor="middle" '
-        f'fill="#222">{_esc(y_label)}</text>'
-    )
-    for i, s in enumerate(series):
-        pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in s["points"])
-        dash = ' stroke-dasharray="6 4"' if s.get("dash") else ""
-        out.append(
-            f'<polyline points="{pts}" fill="none" stroke="{s["color"]}" stroke-width="2"{dash}/>'
-        )
-        for x, y in s["points"]:
-            out.append(
-                f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{s["color"]}">'
-                f"<title>{_esc(s['name'])}: {x:,} -&gt; {y:,.2f}</title></circle>"
-            )
-        ly = top + 14 + 18 * i
-        out.append(
-            f'<line x1="{left + 12}" x2="{left + 36}" y1="{ly}" y2="{ly}" '
-            f'stroke="{s["color"]}" stroke-width="2"{dash}/>'
-        )
-        out.append(f'<text x="{left + 42}" y="{ly + 4}" fill="#222">{_esc(s["name"])}</text>')
-    out.append("</svg>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("\n".join(out) + "\n")
-    os.replace(tmp, path)
+    xs = sorted({x for s in series for x, _ in s.points})
+    y_ticks = nice_ticks(max(y for s in series for _, y in s.points))
+    svg = Svg(width, height, title, font_size=12)
+    box = (left, top, width - left - right, height - top - bottom)
+    plot = Plot(svg, box, x=(0, max(xs)), y=(0, y_ticks.top))
+    heading(svg, left, 28, title, note)
+    plot.y_ticks(y_ticks.labelled(), grid={"stroke": "#e3e3e3"}, label={"fill": "#444"})
+    x_ticks = [(x, f"{x:,}") for x in xs]
+    plot.x_ticks(x_ticks, gap=18, grid={"stroke": "#f0f0f0"}, label={"fill": "#444"})
+    plot.axes(stroke="#444")
+    plot.x_title(x_label, height - 24)
+    plot.y_title(y_label, 20)
+    for s in series:
+        plot.series(s, tooltip=lambda x, y, name=s.label: f"{name}: {x:,} -> {y:,.2f}")
+    legend(svg, left + 12, top + 14, series, swatch=24, gap=4)
+    write_bytes_atomically(path, svg.render().encode())
 
 
 def write_charts(grown: dict, folder: Path) -> list[Path]:
@@ -1149,26 +1075,16 @@ def write_charts(grown: dict, folder: Path) -> list[Path]:
         fixed = ", ".join(f"{v} {k}" for k, v in sweep["fixed"].items())
         pts = sweep["points"]
         series = [
-            {
-                "name": "all counted transactions",
-                "color": "#1f6feb",
-                "points": [(p["n"], p["gas"] / 1e6) for p in pts],
-            },
-            {
-                "name": "task manager transactions only",
-                "color": "#d9480f",
-                "points": [(p["n"], p["task_gas"] / 1e6) for p in pts],
-            },
+            Series("all counted transactions", "#1f6feb", [(p["n"], p["gas"] / 1e6) for p in pts]),
+            Series(
+                "task manager transactions only",
+                "#d9480f",
+                [(p["n"], p["task_gas"] / 1e6) for p in pts],
+            ),
         ]
         if name == "delegators":
-            series.append(
-                {
-                    "name": "delegate transactions",
-                    "color": "#2b8a3e",
-                    "dash": True,
-                    "points": [(p["n"], p["delegate_gas"] / 1e6) for p in pts],
-                }
-            )
+            delegate = [(p["n"], p["delegate_gas"] / 1e6) for p in pts]
+            series.append(Series("delegate transactions", "#2b8a3e", delegate, dash="6 4"))
         path = folder / f"scale-{name}.svg"
         line_chart(
             path,

@@ -14,15 +14,21 @@ def _num(value, places: int = 4) -> str:
     return "-" if value is None else f"{value:,.{places}f}"
 
 
+def _arena(wei) -> str:
+    from ape_arena.units import format_arena
+
+    return "-" if wei is None else format_arena(wei)
+
+
 def print_summary(report: dict, echo=click.echo) -> None:
     from ape_arena.report.text import table
 
     task = report["task"]
     echo("")
     echo(
-        f"Task {task['id']} ({task['kind']}): reward {_num(task['reward'])} ARENA; "
-        f"trainers' share {_num(task['train_reward'])}, validators' share "
-        f"{_num(task['validator_reward'])}, protocol fee {_num(task['fee'])}. "
+        f"Task {task['id']} ({task['kind']}): reward {_arena(task['reward'])} ARENA; "
+        f"trainers' share {_arena(task['train_reward'])}, validators' share "
+        f"{_arena(task['validator_reward'])}, protocol fee {_arena(task['fee'])}. "
         f"Scores are {task['metric']} on the hidden eval set: lower is better."
     )
     validators = [v["label"] for v in report["validators"]]
@@ -37,7 +43,7 @@ def print_summary(report: dict, echo=click.echo) -> None:
                 _num(s["consensus"]),
                 s["status"],
                 *[_num(s["scores"].get(v)) for v in validators],
-                _num(s["reward"]),
+                _arena(s["reward"]),
             )
             for s in report["submissions"]
         ],
@@ -51,7 +57,7 @@ def print_summary(report: dict, echo=click.echo) -> None:
                 v["note"],
                 "yes" if v["revealed"] else "no",
                 _num(v["trust"], 2),
-                _num(v["reward"]),
+                _arena(v["reward"]),
             )
             for v in report["validators"]
         ],
@@ -70,12 +76,12 @@ def print_summary(report: dict, echo=click.echo) -> None:
         [
             (
                 p["label"],
-                _num(p["reward"]),
-                _num(p["commission"]),
-                _num(p["to_pool"]),
-                _num(p["operator_share"]),
-                ", ".join(f"{d['label']} {_num(d['share'])}" for d in p["delegators"]) or "-",
-                _num(p["slashed"]),
+                _arena(p["reward"]),
+                _arena(p["commission"]),
+                _arena(p["to_pool"]),
+                _arena(p["operator_share"]),
+                ", ".join(f"{d['label']} {_arena(d['share'])}" for d in p["delegators"]) or "-",
+                _arena(p["slashed"]),
             )
             for p in report["payouts"]
         ],
@@ -87,15 +93,15 @@ def print_summary(report: dict, echo=click.echo) -> None:
     table(
         "Every token accounted for",
         ["holder", "ARENA"],
-        [(r["holder"], _num(r["amount"])) for r in c["rows"]],
+        [(r["holder"], _arena(r["amount"])) for r in c["rows"]],
     )
     verdict = "balanced" if c["ok"] else "MISMATCH"
     echo(
-        f"Conservation: {verdict}: the holders above hold {_num(c['total'])} ARENA, the supply is "
-        f"{_num(c['supply'])} (difference {_num(c['difference'])}); staking and the task manager "
-        "each hold exactly what their books owe."
+        f"Conservation: {verdict}: the holders above hold {_arena(c['total'])} ARENA, the "
+        f"supply is {_arena(c['supply'])} (difference {_arena(c['difference'])}); staking and "
+        "the task manager each hold exactly what their books owe."
         if c["ok"]
-        else f"Conservation: {verdict}: difference {_num(c['difference'])} ARENA."
+        else f"Conservation: {verdict}: difference {_arena(c['difference'])} ARENA."
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def fmt(s: dict | None, digits: int = 2, scale: float = 1.0, ci: bool = True) -> str:
     """'mean ± ci95' of a summary; '–' when missing or undefined."""
@@ -24,35 +26,32 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+Cell = Callable[[dict], str]
+
+
+def _metric(key: str, show: Callable[..., str] = fmt, **options) -> Cell:
+    """A column's cell: the summary `key` of a record's metrics, shown by `show`."""
+    return lambda record: show(record["metrics"].get(key), **options)
+
+
+def _rows_table(records: list[dict], columns: list[tuple[str, Cell]]) -> str:
+    """A table with a row per record and, per column, its header and cell."""
+    header = [name for name, _ in columns]
+    return _table(header, [[cell(record) for _, cell in columns] for record in records])
+
+
 def scenario_table(data: dict) -> str:
-    rows = []
-    for sc in data["scenarios"]:
-        m = sc["metrics"]
-        rows.append(
-            [
-                f"`{sc['name']}`",
-                sc["title"],
-                fmt(m.get("rho_reward")),
-                fmt(m.get("rho_reward_per_stake")),
-                pct(m.get("top1"), ci=False),
-                fmt(m.get("gini_trainers")),
-                fmt(m.get("gini_validators_per_stake")),
-                fmt(m.get("trust_honest")),
-            ]
-        )
-    return _table(
-        [
-            "scenario",
-            "what",
-            "ρ(quality, reward)",
-            "ρ(quality, reward/stake)",
-            "best model first",
-            "Gini honest trainers",
-            "Gini honest validators, per stake",
-            "honest validators' trust",
-        ],
-        rows,
-    )
+    columns = [
+        ("scenario", lambda sc: f"`{sc['name']}`"),
+        ("what", lambda sc: sc["title"]),
+        ("ρ(quality, reward)", _metric("rho_reward")),
+        ("ρ(quality, reward/stake)", _metric("rho_reward_per_stake")),
+        ("best model first", _metric("top1", pct, ci=False)),
+        ("Gini honest trainers", _metric("gini_trainers")),
+        ("Gini honest validators, per stake", _metric("gini_validators_per_stake")),
+        ("honest validators' trust", _metric("trust_honest")),
+    ]
+    return _rows_table(data["scenarios"], columns)
 
 
 _NOTES = {
@@ -173,32 +172,16 @@ def tied_rank_table(data: dict) -> str:
 
 
 def noise_table(data: dict) -> str:
-    rows = []
-    for row in data["noise"]:
-        m = row["metrics"]
-        rows.append(
-            [
-                f"{row['noise_bps']:g}",
-                fmt(m.get("rho_rank")),
-                fmt(m.get("rho_reward_per_stake")),
-                pct(m.get("top1"), ci=False),
-                fmt(m.get("trust_honest")),
-                fmt(m.get("gini_validators_per_stake")),
-                pct(m.get("paid_frac")),
-            ]
-        )
-    return _table(
-        [
-            "noise σ, bps",
-            "ρ(quality, rank)",
-            "ρ(quality, reward/stake)",
-            "best model first",
-            "trust",
-            "Gini validators, per stake",
-            "reward paid out",
-        ],
-        rows,
-    )
+    columns = [
+        ("noise σ, bps", lambda row: f"{row['noise_bps']:g}"),
+        ("ρ(quality, rank)", _metric("rho_rank")),
+        ("ρ(quality, reward/stake)", _metric("rho_reward_per_stake")),
+        ("best model first", _metric("top1", pct, ci=False)),
+        ("trust", _metric("trust_honest")),
+        ("Gini validators, per stake", _metric("gini_validators_per_stake")),
+        ("reward paid out", _metric("paid_frac", pct)),
+    ]
+    return _rows_table(data["noise"], columns)
 
 
 def _focus_metric(g: str) -> tuple[str, str]:

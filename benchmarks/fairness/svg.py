@@ -1,76 +1,37 @@
-"""Hand-written, self-contained SVG charts of the fairness results.
+"""The SVG charts of the fairness results, drawn from the results JSON alone.
 
-No plotting library: a few primitives (`Svg`), three chart kinds (lines
-with error bars, horizontal bars, heat-map small multiples) and the five
-charts docs/fairness.md shows, drawn from the results JSON alone.
+Three chart kinds (lines with error bars, horizontal bars with confidence
+intervals, heat-map small multiples) and the seven charts docs/fairness.md
+shows, built on the plugin's chart writer (`ape_arena.report.charts`): no
+plotting library.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-BLUE, ORANGE, GREEN, PINK, YELLOW, SKY, RED = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#F0E442",
-    "#56B4E9",
-    "#D55E00",
+from ape_arena.files import write_bytes_atomically
+from ape_arena.report.charts import (
+    BLUE,
+    GREEN,
+    GREY,
+    GRID,
+    INK,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILLION,
+    Plot,
+    Series,
+    Svg,
+    heading,
+    legend,
+    wrap,
 )
-GREY, INK = "#999999", "#222222"
+
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-
-
-class Svg:
-    def __init__(self, width: int, height: int):
-        self.width, self.height = width, height
-        self.items: list[str] = []
-
-    def add(self, item: str) -> None:
-        self.items.append(item)
-
-    def rect(self, x, y, w, h, fill, stroke="none", opacity=1.0):
-        self.add(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{max(h, 0):.1f}" '
-            f'fill="{fill}" stroke="{stroke}" fill-opacity="{opacity}"/>'
-        )
-
-    def line(self, x1, y1, x2, y2, stroke=INK, width=1.0, dash=None):
-        d = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-            f'stroke="{stroke}" stroke-width="{width}"{d}/>'
-        )
-
-    def polyline(self, points, stroke, width=2.0, dash=None):
-        if len(points) < 2:
-            return
-        d = f' stroke-dasharray="{dash}"' if dash else ""
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        self.add(
-            f'<polyline points="{pts}" fill="none" stroke="{stroke}" stroke-width="{width}"{d}/>'
-        )
-
-    def circle(self, x, y, r, fill):
-        self.add(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}"/>')
-
-    def text(self, x, y, s, size=12, anchor="start", fill=INK, weight="normal", rotate=None):
-        t = f' transform="rotate({rotate} {x:.1f} {y:.1f})"' if rotate is not None else ""
-        self.add(
-            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'fill="{fill}" font-weight="{weight}"{t}>{escape(str(s))}</text>'
-        )
-
-    def render(self) -> str:
-        head = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{self.height}" '
-            f'viewBox="0 0 {self.width} {self.height}" font-family="Helvetica, Arial, sans-serif">'
-        )
-        bg = f'<rect width="{self.width}" height="{self.height}" fill="white"/>'
-        return "\n".join([head, bg, *self.items, "</svg>"]) + "\n"
+NOTE = "#666666"  # what a heat-map row says under its label
+REFERENCE = {"stroke_width": 1.5, "stroke_dasharray": "6 4", "stroke": GREY}
 
 
 def _m(metrics: dict, key: str) -> tuple[float | None, float]:
@@ -97,76 +58,47 @@ def line_chart(
 ) -> str:
     """series: {label, color, points: [(x, mean, ci)], dash}; refs:
     ("diag", label), ("h", y, label), ("v", x, label)."""
-    svg = Svg(width, height)
+    svg = Svg(width, height, title)
     left, right, top, bottom = 64, 230, 58, 56
-    pw, ph = width - left - right, height - top - bottom
-    x0, x1 = x_range
-    y0, y1 = y_range
-
-    def px(x):
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y):
-        return top + ph - (min(max(y, y0), y1) - y0) / (y1 - y0) * ph
-
-    svg.text(left, 24, title, 16, weight="bold")
-    svg.text(left, 42, subtitle, 12, fill="#555555")
-    # Grid and axes.
+    box = (left, top, width - left - right, height - top - bottom)
+    plot = Plot(svg, box, x_range, y_range, clamp_y=True)
+    px, py = plot.x, plot.y
+    (x0, x1), (y0, y1) = x_range, y_range
+    heading(svg, left, 24, title, subtitle)
     n_y = 5
-    for k in range(n_y + 1):
-        v = y0 + (y1 - y0) * k / n_y
-        svg.line(left, py(v), left + pw, py(v), "#e6e6e6")
-        svg.text(left - 8, py(v) + 4, y_fmt(v), 11, "end")
-    for x, label in x_ticks:
-        svg.line(px(x), top + ph, px(x), top + ph + 5, INK)
-        svg.text(px(x), top + ph + 19, label, 11, "middle")
-    svg.line(left, top + ph, left + pw, top + ph, INK)
-    svg.line(left, top, left, top + ph, INK)
-    svg.text(left + pw / 2, height - 14, x_label, 12, "middle")
-    svg.text(18, top + ph / 2, y_label, 12, "middle", rotate=-90)
+    y_ticks = [(v, y_fmt(v)) for v in (y0 + (y1 - y0) * k / n_y for k in range(n_y + 1))]
+    plot.y_ticks(y_ticks, grid={"stroke": GRID, "stroke_width": 1.0}, label={"size": 11})
+    plot.x_ticks(x_ticks, gap=19, mark={"stroke": INK, "stroke_width": 1.0}, label={"size": 11})
+    plot.axes(stroke=INK, stroke_width=1.0)
+    plot.x_title(x_label, height - 14, size=12)
+    plot.y_title(y_label, 18, size=12)
     for ref in refs:
         if ref[0] == "diag":
             lo, hi = max(x0, y0), min(x1, y1)
-            svg.line(px(lo), py(lo), px(hi), py(hi), GREY, 1.5, "6 4")
+            svg.line(px(lo), py(lo), px(hi), py(hi), **REFERENCE)
             mid = lo + (hi - lo) * 0.7
             svg.text(px(mid) - 8, py(mid) - 6, ref[1], 11, "end", GREY)
         elif ref[0] == "h":
-            svg.line(left, py(ref[1]), left + pw, py(ref[1]), GREY, 1.5, "6 4")
-            svg.text(left + pw - 4, py(ref[1]) - 5, ref[2], 11, "end", GREY)
+            svg.line(plot.left, py(ref[1]), plot.right, py(ref[1]), **REFERENCE)
+            svg.text(plot.right - 4, py(ref[1]) - 5, ref[2], 11, "end", GREY)
         elif ref[0] == "v":
-            svg.line(px(ref[1]), top, px(ref[1]), top + ph, GREY, 1.5, "6 4")
-            svg.text(px(ref[1]) + 4, top + ph - 8, ref[2], 11, "start", GREY)
-    # Series.
+            svg.line(px(ref[1]), plot.top, px(ref[1]), plot.bottom, **REFERENCE)
+            svg.text(px(ref[1]) + 4, plot.bottom - 8, ref[2], 11, "start", GREY)
+    lines = []
     for s in series:
-        pts = [(x, m, c) for x, m, c in s["points"] if m is not None]
-        svg.polyline([(px(x), py(m)) for x, m, _ in pts], s["color"], 2.2, s.get("dash"))
-        for x, m, c in pts:
-            if c:
-                svg.line(px(x), py(m - c), px(x), py(m + c), s["color"], 1.4)
-                svg.line(px(x) - 4, py(m - c), px(x) + 4, py(m - c), s["color"], 1.4)
-                svg.line(px(x) - 4, py(m + c), px(x) + 4, py(m + c), s["color"], 1.4)
-            svg.circle(px(x), py(m), 3.6, s["color"])
-    # Legend.
-    lx, ly = left + pw + 18, top + 6
-    for s in series:
-        svg.line(lx, ly, lx + 22, ly, s["color"], 2.5, s.get("dash"))
-        svg.circle(lx + 11, ly, 3.6, s["color"])
-        for k, part in enumerate(_wrap(s["label"], 26)):
-            svg.text(lx + 30, ly + 4 + 14 * k, part, 11)
-        ly += 14 * len(_wrap(s["label"], 26)) + 12
-    svg.text(lx, height - 14, "bars: 95% CI of the mean", 10, fill="#777777")
+        known = [(x, m, c) for x, m, c in s["points"] if m is not None]
+        line = Series(
+            s["label"],
+            s["color"],
+            [(x, m) for x, m, _ in known],
+            s.get("dash"),
+            [c for _, _, c in known],
+        )
+        plot.series(line, width=2.2, marker=3.6)
+        lines.append(line)
+    legend(svg, plot.right + 18, top + 6, lines, width=2.5, marker=3.6, wrap_at=26, size=11)
+    svg.text(plot.right + 18, height - 14, "bars: 95% CI of the mean", 10, fill="#777777")
     return svg.render()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, cur = text.split(), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    return [*lines, cur] if cur else lines
 
 
 # --- horizontal bars ------------------------------------------------------------------
@@ -186,36 +118,43 @@ def bar_chart(
     row = 22
     left, right, top, bottom = 300, 60, 76, 50
     height = top + bottom + row * len(items)
-    svg = Svg(width, height)
-    pw = width - left - right
-
-    def px(x):
-        return left + min(max(x, 0.0), x_max) / x_max * pw
-
-    svg.text(16, 24, title, 16, weight="bold")
-    svg.text(16, 42, subtitle, 12, fill="#555555")
+    svg = Svg(width, height, title)
+    plot = Plot(
+        svg, (left, top, width - left - right, row * len(items)), (0.0, x_max), clamp_x=True
+    )
+    px = plot.x
+    heading(svg, 16, 24, title, subtitle)
     steps = 6
-    for k in range(steps + 1):
-        v = x_max * k / steps
-        svg.line(px(v), top - 4, px(v), top + row * len(items), "#e6e6e6")
-        svg.text(px(v), top + row * len(items) + 16, f"{v:g}", 11, "middle")
-    svg.text(left + pw / 2, height - 12, x_label, 12, "middle")
+    x_ticks = [(v, f"{v:g}") for v in (x_max * k / steps for k in range(steps + 1))]
+    grid = {"stroke": GRID, "stroke_width": 1.0}
+    plot.x_ticks(x_ticks, grid=grid, extend=4, label={"size": 11})
+    plot.x_title(x_label, height - 12, size=12)
     for i, (label, mean, ci, color) in enumerate(items):
         y = top + i * row
         svg.text(left - 8, y + 15, label, 11, "end")
         if mean is None:
             svg.text(left + 4, y + 15, "n/a", 11, fill="#777777")
             continue
-        svg.rect(left, y + 4, px(mean) - left, row - 8, color)
+        plot.hbar(mean, y + 4, row - 8, fill=color)
         if ci:
-            svg.line(px(mean - ci), y + row / 2, px(mean + ci), y + row / 2, INK, 1.2)
+            svg.line(
+                px(mean - ci), y + row / 2, px(mean + ci), y + row / 2, stroke=INK, stroke_width=1.2
+            )
         if mean > x_max:
-            svg.text(left + pw + 4, y + 15, f"{mean:.1f} →", 11, "start", weight="bold")
+            svg.text(plot.right + 4, y + 15, f"{mean:.1f} →", 11, "start", weight="bold")
         else:
             svg.text(px(mean + ci) + 5, y + 15, f"{mean:.2f}", 10, "start", "#444444")
     if ref is not None:
-        svg.line(px(ref), top - 8, px(ref), top + row * len(items), RED, 1.5, "5 3")
-        svg.text(px(ref) + 4, top - 10, ref_label, 11, "start", RED)
+        svg.line(
+            px(ref),
+            top - 8,
+            px(ref),
+            plot.bottom,
+            stroke=VERMILLION,
+            stroke_width=1.5,
+            stroke_dasharray="5 3",
+        )
+        svg.text(px(ref) + 4, top - 10, ref_label, 11, "start", VERMILLION)
     return svg.render()
 
 
@@ -239,9 +178,8 @@ def heatmaps(title: str, subtitle: str, rows: list[dict], sweep: dict, grid: dic
     left, top, gap_x, row_h = 250, 78, 48, ph + 62
     width = max(left + len(gammas) * (pw + gap_x) + 20, 640)
     height = top + row_h * len(rows) + 10
-    svg = Svg(width, height)
-    svg.text(16, 24, title, 16, weight="bold")
-    svg.text(16, 42, subtitle, 12, fill="#555555")
+    svg = Svg(width, height, title)
+    heading(svg, 16, 24, title, subtitle)
     for gi, g in enumerate(gammas):
         x = left + gi * (pw + gap_x) + pw / 2
         svg.text(x, top - 16, f"γ = {g:g}", 13, "middle", weight="bold")
@@ -257,12 +195,12 @@ def heatmaps(title: str, subtitle: str, rows: list[dict], sweep: dict, grid: dic
         values = [v for v in values if v is not None]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         span = max(hi - lo, 1e-9)
-        label = _wrap(r["label"], 26)
+        label = wrap(r["label"], 26)
         for k, part in enumerate(label):
             svg.text(16, y0 + 14 + 15 * k, part, 12, weight="bold")
-        for k, part in enumerate(_wrap(r.get("note", ""), 34)):
-            svg.text(16, y0 + 16 + 15 * len(label) + 13 * k, part, 10, fill="#666666")
-        svg.text(16, y0 + ph + 20, f"colour: {r['fmt'](lo)} … {r['fmt'](hi)}", 10, fill="#666666")
+        for k, part in enumerate(wrap(r.get("note", ""), 34)):
+            svg.text(16, y0 + 16 + 15 * len(label) + 13 * k, part, 10, fill=NOTE)
+        svg.text(16, y0 + ph + 20, f"colour: {r['fmt'](lo)} … {r['fmt'](hi)}", 10, fill=NOTE)
         for gi, g in enumerate(gammas):
             x0 = left + gi * (pw + gap_x)
             for qi, q in enumerate(qs):
@@ -271,10 +209,10 @@ def heatmaps(title: str, subtitle: str, rows: list[dict], sweep: dict, grid: dic
                     v = _m(lookup.get((g, q, t), {}), r["key"])[0]
                     x, y = x0 + ti * cw, y0 + qi * ch
                     if v is None:
-                        svg.rect(x, y, cw - 2, ch - 2, "#eeeeee")
+                        svg.rect(x, y, cw - 2, ch - 2, fill="#eeeeee")
                         continue
                     frac = (v - lo) / span
-                    svg.rect(x, y, cw - 2, ch - 2, _color(frac))
+                    svg.rect(x, y, cw - 2, ch - 2, fill=_color(frac))
                     ink = "white" if frac < 0.55 else INK
                     svg.text(x + cw / 2 - 1, y + ch / 2 + 4, r["fmt"](v), 11, "middle", ink)
             for ti, t in enumerate(tols):
@@ -301,7 +239,7 @@ def coalition_chart(data: dict) -> str:
         (
             "blatant",
             tr,
-            RED,
+            VERMILLION,
             None,
             "promoted (worst) model's share of the trainer reward (blatant)",
         ),
@@ -344,7 +282,7 @@ def noise_chart(data: dict) -> str:
         ("rho_rank", "Spearman ρ, true quality vs on-chain rank", BLUE, None),
         ("top1", "best model ranked first", GREEN, "6 3"),
         ("trust_honest", "mean trust of the (honest) validators", ORANGE, None),
-        ("gini_validators_per_stake", "Gini of validators' reward per stake", PINK, "2 3"),
+        ("gini_validators_per_stake", "Gini of validators' reward per stake", PURPLE, "2 3"),
     ]
     series = [
         {
@@ -400,7 +338,7 @@ def sybil_chart(data: dict) -> str:
     ks = [1, 2, 4, 8]
     series = []
     for where, key, color, dash, label in (
-        ("best", "trainer.sybil.gain", RED, None, "best model split over k addresses"),
+        ("best", "trainer.sybil.gain", VERMILLION, None, "best model split over k addresses"),
         ("mid", "trainer.sybil.gain", BLUE, None, "5th-best model split over k addresses"),
         (
             "best",
@@ -518,7 +456,7 @@ def split_chart(data: dict) -> str:
     if not rows:
         return ""
     gammas = sorted({r["params"]["gamma"] for r in rows})
-    colors = [GREY, SKY, BLUE, ORANGE, RED]
+    colors = [GREY, SKY, BLUE, ORANGE, VERMILLION]
     series = []
     for g, color in zip(gammas, colors, strict=False):
         pts = sorted(
@@ -558,8 +496,6 @@ def write_charts(data: dict, folder: Path) -> list[Path]:
         if not text:
             continue
         path = folder / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_bytes_atomically(path, text.encode())
         written.append(path)
     return written

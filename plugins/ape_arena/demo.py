@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ape_arena.chain import staking as chain_staking
+from ape_arena.chain.emission import EmissionClient
 from ape_arena.chain.governance import GovernanceClient, build_actions
+from ape_arena.chain.staking import StakingClient
 from ape_arena.chain.tasks import TaskClient
 from ape_arena.kinds.scores import INVALID_SCORE
 from ape_arena.node.context import NodeContext
@@ -155,11 +156,11 @@ def run_demo(
     for actor in everyone:
         token.transfer(actor.account, 20_000 * WAD, sender=deployer)
     for actor in operators:
-        chain_staking.open_pool(protocol, actor.account, actor.commission_bps, actor.stake)
+        StakingClient(protocol, actor.account).open_pool(actor.commission_bps, actor.stake)
     backed = {delegators[0].label: trainers[-1], delegators[1].label: validators[0]}
     for delegator in delegators:
         operator = backed[delegator.label]
-        chain_staking.delegate(protocol, delegator.account, operator.address, 2_000 * WAD)
+        StakingClient(protocol, delegator.account).delegate(operator.address, 2_000 * WAD)
     chain.mine()
 
     def context(actor: Actor) -> NodeContext:
@@ -182,7 +183,7 @@ def run_demo(
     info = client.info(task_id)
 
     echo("   The DAO verifies the task for emission: propose, vote, timelock, execute")
-    governor, emission = protocol.governor, protocol.emission
+    governor = protocol.governor
     actions = build_actions(protocol, verify=[task_id])
     proposal_id, _ = GovernanceClient(protocol, validators[0].account).propose(
         actions, f"Verify task {task_id}", provider
@@ -227,8 +228,7 @@ def run_demo(
         _say(echo, v, validator_nodes[v.label].advance(task_id))
 
     def checkpoint() -> None:
-        minted = emission.checkpoint.call()
-        emission.checkpoint(sender=creator.account)
+        minted = EmissionClient(protocol, creator.account).checkpoint().released
         echo(
             f"   emission checkpoint: {format_arena(minted)} new ARENA, "
             "the task's share to its reward"
@@ -278,7 +278,8 @@ def _say(echo, actor: Actor, outcome) -> None:
 
 def build_report(protocol, task_id, creator, trainers, validators, delegators, backed, before,
                  provider, deployer) -> dict:  # fmt: skip
-    """Everything the demo shows, as the report's data (report/html.py)."""
+    """Everything the demo shows, as the report's data (report/html.py); amounts of
+    ARENA are integer wei, scores and trust are plain numbers."""
     from ape_arena.chain.events import logs
     from ape_arena.chain.outcome import read_outcome
     from ape_arena.kinds.scores import from_score
@@ -308,7 +309,7 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
             "consensus": metric(s.consensus),
             "status": s.status,
             "scores": {labels[v]: metric(score) for v, score in s.scores.items()},
-            "reward": s.reward / WAD,
+            "reward": s.reward,
         })  # fmt: skip
     submissions.sort(key=lambda s: (s["rank"] is None, s["rank"] or 0))
     validator_rows = []
@@ -317,9 +318,9 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
         validator_rows.append({
             "label": v.label,
             "address": v.address,
-            "trust": (o.trust_wad or 0) / WAD,
+            "trust": (o.trust_wad or 0) / WAD,  # a fraction, not an amount
             "revealed": o.revealed,
-            "reward": o.reward / WAD,
+            "reward": o.reward,
             "note": "scores at random" if v.label == "validator-lazy" else "scores honestly",
         })  # fmt: skip
     payouts = []
@@ -331,18 +332,18 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
             if backed[d.label].address == actor.address:
                 gain = int(staking.assets_of(actor.address, d.address)) - before[d.address]
                 delegated_share += max(gain, 0)
-                delegator_rows.append({"label": d.label, "share": gain / WAD})
+                delegator_rows.append({"label": d.label, "share": gain})
         part = by_trainer.get(actor.address) or by_validator[actor.address]
         slashed = part.slashed
         payouts.append({
             "label": actor.label,
             "role": actor.role,
-            "reward": reward / WAD,
-            "commission": commission / WAD,
-            "to_pool": (reward - commission) / WAD,
-            "operator_share": (reward - commission - delegated_share) / WAD,
+            "reward": reward,
+            "commission": commission,
+            "to_pool": reward - commission,
+            "operator_share": reward - commission - delegated_share,
             "delegators": delegator_rows,
-            "slashed": slashed / WAD,
+            "slashed": slashed,
         })  # fmt: skip
 
     story = _story(submissions, validator_rows, payouts)
@@ -364,11 +365,11 @@ def build_report(protocol, task_id, creator, trainers, validators, delegators, b
             "kind": info.kind,
             "metric": "bits per byte",
             "lower_is_better": True,
-            "reward": info.reward / WAD,
-            "emission": info.emission / WAD,
-            "train_reward": info.train_reward / WAD,
-            "validator_reward": info.validator_reward / WAD,
-            "fee": fee / WAD,
+            "reward": info.reward,
+            "emission": info.emission,
+            "train_reward": info.train_reward,
+            "validator_reward": info.validator_reward,
+            "fee": fee,
         },
         "submissions": submissions,
         "validators": validator_rows,
@@ -399,22 +400,23 @@ def _story(submissions, validators, payouts) -> list[str]:
             slashed = next((p["slashed"] for p in payouts if p["label"] == s["label"]), 0)
             lines.append(
                 f"{s['label']} revealed a model hash another trainer had committed first: it was "
-                f"disqualified, earned nothing and lost {slashed:,.4f} ARENA of its stake."
+                f"disqualified, earned nothing and lost {format_arena(slashed)} ARENA of its stake."
             )
     ranked = [s for s in submissions if s["rank"]]
     if ranked:
         best = ranked[0]
         lines.append(
             f"{best['label']} ranked first with {best['consensus']:.4f} bits per byte and earned "
-            f"{best['reward']:,.4f} ARENA; rewards fall by q per rank and grow with stake."
+            f"{format_arena(best['reward'])} ARENA; rewards fall by q per rank and grow with stake."
         )
     honest = [v for v in validators if v["note"] == "scores honestly"]
     for v in validators:
         if v["note"] != "scores honestly":
             lines.append(
                 f"{v['label']} scored at random: its scores agreed with the consensus on "
-                f"{v['trust']:.0%} of the submissions, so it earned {v['reward']:,.4f} ARENA "
-                f"against {honest[0]['reward']:,.4f} for an honest validator of the same stake."
+                f"{v['trust']:.0%} of the submissions, so it earned "
+                f"{format_arena(v['reward'])} ARENA against "
+                f"{format_arena(honest[0]['reward'])} for an honest validator of the same stake."
             )
     return lines
 
@@ -432,7 +434,7 @@ def conservation(protocol, actors, deployer) -> dict:
         ("deployer (genesis holder)", deployer.address),
         *[(a.label, a.address) for a in actors],
     ]
-    rows = [{"holder": name, "amount": int(token.balanceOf(addr)) / WAD} for name, addr in holders]
+    rows = [{"holder": name, "amount": int(token.balanceOf(addr))} for name, addr in holders]
     balances = sum(int(token.balanceOf(addr)) for _, addr in holders)
     supply = int(token.totalSupply())
 
@@ -450,14 +452,14 @@ def conservation(protocol, actors, deployer) -> dict:
     task_held = int(token.balanceOf(tasks.address))
     checks = [
         {"holder": "staking: held vs pools + unbonding + commission + slashes owed",
-         "amount": (staking_held - staking_books) / WAD},
-        {"holder": "task manager: held vs task balances", "amount": (task_held - task_books) / WAD},
+         "amount": staking_held - staking_books},
+        {"holder": "task manager: held vs task balances", "amount": task_held - task_books},
     ]  # fmt: skip
     ok = balances == supply and staking_held == staking_books and task_held == task_books
     return {
         "ok": ok,
         "rows": rows + checks,
-        "total": balances / WAD,
-        "supply": supply / WAD,
-        "difference": (balances - supply) / WAD,
+        "total": balances,
+        "supply": supply,
+        "difference": balances - supply,
     }

@@ -189,4 +189,4 @@ def test_spec_and_choice_errors():
         lm.validate_train_params({**CHOICES, "block_size": 8}, TASK)
     with pytest.raises(TrainParamsError, match="unknown key"):
         lm.validate_train_params({"layers": 2})
-    assert lm.validate_train_params(CHOICES, TASK)["block_size"] == TASK["block_size"]
+    assert lm.validate_train_params(CHOICES, TASK).block_size == TASK["block_size"]

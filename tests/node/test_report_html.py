@@ -8,7 +8,14 @@ from html.parser import HTMLParser
 import pytest
 
 from ape_arena.report import render_report, write_report
-from ape_arena.report.html import PLOT_WIDTH, _axis
+from ape_arena.report.html import PLOT_WIDTH
+from ape_arena.units import WAD, parse_arena
+
+
+def _wei(amount):
+    """An amount of ARENA written as text, in wei (the report's unit for amounts)."""
+    return parse_arena(amount, allow_zero=True)
+
 
 HOSTILE = "<script>alert('x')</script>"
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
@@ -22,11 +29,11 @@ EXAMPLE = {
         "kind": "lm",
         "metric": "bits per byte",
         "lower_is_better": True,
-        "reward": 1000.0,
-        "emission": 0.0,
-        "train_reward": 612.0,
-        "validator_reward": 338.0,
-        "fee": 50.0,
+        "reward": _wei("1000"),
+        "emission": _wei("0"),
+        "train_reward": _wei("612"),
+        "validator_reward": _wei("338"),
+        "fee": _wei("50"),
     },
     "submissions": [
         {
@@ -37,7 +44,7 @@ EXAMPLE = {
             "consensus": 3.2101,
             "status": "valid",
             "scores": {"validator-1": 3.2101, "validator-2": 3.2101, "validator-lazy": 7.5},
-            "reward": 400.25,
+            "reward": _wei("400.25"),
         },
         {
             "label": "trainer-small",
@@ -47,7 +54,7 @@ EXAMPLE = {
             "consensus": 4.56789,
             "status": "valid",
             "scores": {"validator-1": 4.56789, "validator-2": 4.56789, "validator-lazy": 7.5},
-            "reward": 211.75,
+            "reward": _wei("211.75"),
         },
         {
             "label": "trainer-copycat",
@@ -57,7 +64,7 @@ EXAMPLE = {
             "consensus": None,
             "status": "disqualified (plagiarism)",
             "scores": {},
-            "reward": 0.0,
+            "reward": _wei("0"),
         },
         {
             "label": "trainer-broken",
@@ -67,7 +74,7 @@ EXAMPLE = {
             "consensus": None,
             "status": "invalid",
             "scores": {"validator-1": None, "validator-2": None, "validator-lazy": None},
-            "reward": 0.0,
+            "reward": _wei("0"),
         },
     ],
     "validators": [
@@ -76,7 +83,7 @@ EXAMPLE = {
             "address": "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
             "trust": 1.0,
             "revealed": True,
-            "reward": 169.0,
+            "reward": _wei("169"),
             "note": "agreed with consensus",
         },
         {
@@ -84,7 +91,7 @@ EXAMPLE = {
             "address": "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
             "trust": 1.0,
             "revealed": True,
-            "reward": 169.0,
+            "reward": _wei("169"),
             "note": "agreed with consensus",
         },
         {
@@ -92,7 +99,7 @@ EXAMPLE = {
             "address": "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
             "trust": 0.0,
             "revealed": True,
-            "reward": 0.0,
+            "reward": _wei("0"),
             "note": "scored every model 7.5",
         },
     ],
@@ -100,35 +107,35 @@ EXAMPLE = {
         {
             "label": "trainer-large",
             "role": "trainer",
-            "reward": 400.25,
-            "commission": 40.025,
-            "to_pool": 360.225,
-            "operator_share": 289.775,
-            "delegators": [{"label": "delegator-1", "share": 70.45}],
-            "slashed": 0.0,
+            "reward": _wei("400.25"),
+            "commission": _wei("40.025"),
+            "to_pool": _wei("360.225"),
+            "operator_share": _wei("289.775"),
+            "delegators": [{"label": "delegator-1", "share": _wei("70.45")}],
+            "slashed": _wei("0"),
         },
         {
             "label": "trainer-copycat",
             "role": "trainer",
-            "reward": 0.0,
-            "commission": 0.0,
-            "to_pool": 0.0,
-            "operator_share": 0.0,
+            "reward": _wei("0"),
+            "commission": _wei("0"),
+            "to_pool": _wei("0"),
+            "operator_share": _wei("0"),
             "delegators": [],
-            "slashed": 10.0,
+            "slashed": _wei("10"),
         },
         {
             "label": "validator-1",
             "role": "validator",
-            "reward": 169.0,
-            "commission": 16.9,
-            "to_pool": 152.1,
-            "operator_share": 100.0,
+            "reward": _wei("169"),
+            "commission": _wei("16.9"),
+            "to_pool": _wei("152.1"),
+            "operator_share": _wei("100"),
             "delegators": [
-                {"label": "delegator-2", "share": 50.0},
-                {"label": "delegator-3", "share": 2.1},
+                {"label": "delegator-2", "share": _wei("50")},
+                {"label": "delegator-3", "share": _wei("2.1")},
             ],
-            "slashed": 0.0,
+            "slashed": _wei("0"),
         },
     ],
     "story": [
@@ -139,12 +146,12 @@ EXAMPLE = {
     "conservation": {
         "ok": True,
         "rows": [
-            {"holder": "staking contract", "amount": 12345.0},
-            {"holder": "treasury", "amount": 399987655.0},
+            {"holder": "staking contract", "amount": _wei("12345")},
+            {"holder": "treasury", "amount": _wei("399987655")},
         ],
-        "total": 400000000.0,
-        "supply": 400000000.0,
-        "difference": 0.0,
+        "total": _wei("400000000"),
+        "supply": _wei("400000000"),
+        "difference": _wei("0"),
     },
 }
 
@@ -223,24 +230,50 @@ def test_full_example_shows_every_label():
 def test_numbers_are_formatted():
     page = render_report(_example())
     for text in [
-        "1,000.0000",  # task reward
-        "612.0000",
-        "338.0000",
+        '1,000 <span class="unit">ARENA</span>',  # task reward, by format_arena
+        "612 <span",
+        "338 <span",
+        "(64.4%)",  # the trainers' part of the split
         "3.2101",  # consensus, 4 decimals
         "4.5679",  # rounded to 4 decimals
         "7.5000",  # a validator's score
+        "1.0000",  # trust
         "123,456",  # params
         "1,234,567",
-        "40.0250",  # commission
-        "70.4500",  # a delegator's share
-        "400,000,000.0000",  # supply
-        "399,987,655.0000",
-        "(lower is better)",
+        "400.25",  # a reward
+        "40.025",  # commission
+        "70.45",  # a delegator's share
+        "400,000,000",  # supply
+        "399,987,655",
     ]:
         assert text in page, text
+    assert "(lower is better)" in page
     assert "4.56789" not in page
     assert "-0.0000" not in page
-    assert re.search(r'<td class="num">0\.0000</td>', page)
+    assert "40.0250" not in page  # amounts drop trailing zeros
+    assert re.search(r'<td class="num">0</td>', page)  # a zero amount
+
+
+def test_amounts_are_wei_shown_with_the_one_arena_formatter():
+    data = _example()
+    data["payouts"][0]["commission"] = 1  # one wei
+    data["payouts"][0]["to_pool"] = 123_456_789 * WAD // 1_000_000  # 123.456789 ARENA
+    data["payouts"][0]["operator_share"] = 5 * WAD // 10**7  # 0.0000005: dust
+    page = render_report(data)
+    assert '<td class="num">&lt;0.000001</td>' in page
+    assert '<td class="num">123.456789</td>' in page
+    # The footer sums the wei: 1 wei + 0 + 16.9 ARENA of commission shows as 16.9.
+    total = '<th scope="row">Total</th><td></td><td class="num">569.25</td><td class="num">16.9<'
+    assert total in page
+
+
+def test_amounts_that_are_not_wei_show_as_text_and_draw_no_bar():
+    data = _example()
+    data["payouts"][0]["reward"] = 400.25  # ARENA as a float, not wei
+    page = _Page(render_report(data))
+    assert len(page.in_chart("chart-rewards", "rect", "bar")) == 2
+    assert len(page.in_chart("chart-rewards", "rect", "marker-box")) == 1
+    assert "no reward figure: no bar" in render_report(data)
 
 
 def test_address_is_shortened_with_the_full_one_as_tooltip():
@@ -389,38 +422,16 @@ def test_out_of_range_values_stay_inside_the_plot():
     assert len(page.in_chart("chart-consensus", "rect", "bar")) == 1
 
 
-@pytest.mark.parametrize(
-    "top, step, steps, decimals",
-    [
-        (1.0, 0.2, 5, 1),
-        (7.5, 2.0, 4, 0),
-        (3.2101, 1.0, 4, 0),
-        (400.25, 100.0, 5, 0),
-        (1000.0, 200.0, 5, 0),
-        (0.0, 0.2, 5, 1),
-        (float("nan"), 0.2, 5, 1),
-        (0.003, 0.001, 3, 3),
-        (2e-18, 5e-19, 4, 19),  # one wei, in ARENA
-        (5e-324, 0.2, 5, 1),  # too small to divide: 0..1
-        (float("inf"), 0.2, 5, 1),
-    ],
-)
-def test_axis_runs_to_a_round_maximum_above_the_top(top, step, steps, decimals):
-    got_step, got_steps, got_decimals = _axis(top)
-    assert got_step == pytest.approx(step)
-    assert (got_steps, got_decimals) == (steps, decimals)
-
-
 def test_conservation_badge_follows_ok():
     data = _example()
     balanced = render_report(data)
     assert "✓ balanced" in balanced
     assert "MISMATCH" not in balanced
-    data["conservation"].update(ok=False, total=399999990.0, difference=-10.0)
+    data["conservation"].update(ok=False, total=_wei("399999990"), difference=-10 * WAD)
     mismatch = render_report(data)
     assert '<span class="badge mismatch">✗ MISMATCH</span>' in mismatch
     assert "balanced" not in mismatch.replace("badge.balanced", "")
-    assert "-10.0000" in mismatch
+    assert '<td class="num">-10</td>' in mismatch
 
 
 def test_write_report_is_atomic(tmp_path):

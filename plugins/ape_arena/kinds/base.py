@@ -12,6 +12,13 @@ submissions against it: read the config of the kind's architecture, check it
 fits the task (`check_model`), load the weights, evaluate, and turn the sums
 into the kind's metric (`result`). `score` is the two in one call.
 
+Training is one template too: `train` checks the trainer's choices against
+the kind's `train_params_type` (`validate_train_params`), asks the kind for
+its `training_data` (the model to build and its batches), and trains and
+saves through `ape_arena.kinds.common.fit_and_save`. What a task spec and a
+trainer may choose, with each field's default and bounds, is declared once,
+in the kind's `kind_params_type` and `train_params_type` (see `common`).
+
 Who is to blame decides how a problem surfaces:
 - the submitted model (broken config, too many parameters, wrong tensors,
   pickles, NaN, a run past its time limit, anything else it makes go
@@ -31,10 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ape_arena.ml.fields import ConfigError, check_keys
+from ape_arena.ml.fields import ConfigError
 from ape_arena.untrusted import MAX_REASON_CHARS, clip
 
 if TYPE_CHECKING:  # torch stays unimported for users of ScoreResult and scores alone
+    from ape_arena.kinds.common import KindParams, TrainingData, TrainParams
     from ape_arena.ml.evaluate import EvalTotals
     from ape_arena.ml.train import StepLog, TrainResult
 
@@ -107,72 +115,56 @@ class TaskKind(abc.ABC):
     """What `ScoreResult.metric` measures, e.g. "bits_per_byte"."""
     arch: ClassVar[str]
     """The model architecture (config.json "arch") the kind scores."""
+    demo_size: ClassVar[int]
+    """How much demo data `build_demo_data` writes unless told, in the kind's unit."""
 
-    param_defaults: ClassVar[Mapping[str, Any]]
-    """The kind parameters a task spec may set, with their defaults."""
-    train_defaults: ClassVar[Mapping[str, Any]]
-    """The training choices a trainer may set, with their defaults."""
+    kind_params_type: ClassVar[type[KindParams]]
+    """The kind parameters a task spec may set: a `KindParams` subclass (defaults, bounds)."""
+    train_params_type: ClassVar[type[TrainParams]]
+    """The training choices a trainer may make: a `TrainParams` subclass (defaults, bounds)."""
 
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check a task spec's kind parameters; return them complete, defaults filled in.
 
-        The limits every kind has (max_params, eval_batch_size, tolerance_bps)
-        and the kind's own (`task_shape`).
+        The dict is what task.json holds and `EvalSet.task` carries.
 
         Raises:
             SpecError: an unknown key, a wrong type or a value out of bounds.
         """
-        from ape_arena.kinds.common import read_task_limits
-
-        try:
-            check_keys(params, self.param_defaults, f"{self.name} kind_params")
-            shape = self.task_shape(params)
-        except ConfigError as error:
-            raise spec_error(error) from None
-        return {**read_task_limits(params, self.param_defaults), **shape}
+        return self.kind_params_type.read(params, f"{self.name} kind_params").to_dict()
 
     def validate_train_params(
-        self, params: Mapping[str, Any], kind_params: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Check a trainer's choices; return them complete, defaults filled in.
+        self, params: Mapping[str, Any] | TrainParams, kind_params: Mapping[str, Any] | None = None
+    ) -> TrainParams:
+        """Check a trainer's choices (a mapping, or the kind's `train_params_type`);
+        return them typed and complete, defaults and the task's share filled in.
 
-        The model's shape (`model_shape`) and the optimisation choices every
-        kind shares; with `kind_params`, also that the model fits the task
-        (`check_model` on `model_config`).
+        With `kind_params`, also that the model they build fits the task (`check_model`).
 
         Raises:
             TrainParamsError: a bad choice, or a model that does not fit the task.
         """
-        from ape_arena.kinds.common import read_optim_params
         from ape_arena.ml.models import InvalidModelError
 
         task = self.validate_params(kind_params if kind_params is not None else {})
+        if not isinstance(params, self.train_params_type):
+            params = self.train_params_type.read(params, f"{self.name} training parameters")
+        params = params.for_task(task)
         try:
-            check_keys(params, self.train_defaults, f"{self.name} training parameters")
-            shape = self.model_shape(params, task)
-        except ConfigError as error:
+            config = self.model_config(params, task)
+        except ConfigError as error:  # a rule between fields, e.g. n_embd and n_head
             raise params_error(error) from None
-        choices = {**shape, **read_optim_params(params, self.train_defaults)}
         if kind_params is not None:
             try:
-                self.check_model(self.model_config(choices, task), task)
+                self.check_model(config, task)
             except InvalidModelError as error:
                 raise TrainParamsError(f"training parameters: {error}") from None
-        return choices
+        return params
 
     @abc.abstractmethod
-    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The kind's own task parameters (block_size, in_dim...); raises ConfigError."""
+    def model_config(self, params: Any, task: Mapping[str, Any]) -> Any:
+        """The model config that validated training `params` build for `task`."""
 
-    @abc.abstractmethod
-    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
-        """The trainer's model-shape choices, checked; raises ConfigError."""
-
-    @abc.abstractmethod
-    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> Any:
-        """The model config that validated `choices` build for `task`."""
-
-    @abc.abstractmethod
     def build_demo_data(
         self,
         out_dir: Path,
@@ -183,8 +175,20 @@ class TaskKind(abc.ABC):
         """Write a small, deterministic demo dataset: `out_dir/train/` and `out_dir/eval/`.
 
         Uses no network. `size` bounds the data (its unit is the kind's: bytes,
-        examples); `kind_params` shapes it (e.g. classify's in_dim). Returns `out_dir`.
+        examples; default `demo_size`); `kind_params` shapes it (e.g. classify's
+        in_dim). Returns `out_dir`.
+
+        Raises:
+            SpecError: invalid kind_params. DataError: too small a size to split.
         """
+        task = self.validate_params(kind_params if kind_params is not None else {})
+        out_dir = Path(out_dir)
+        self.write_demo_data(out_dir, seed, self.demo_size if size is None else size, task)
+        return out_dir
+
+    @abc.abstractmethod
+    def write_demo_data(self, out_dir: Path, seed: int, size: int, task: Mapping[str, Any]) -> None:
+        """Write `size` units of demo data into `out_dir` for the validated `task`."""
 
     @abc.abstractmethod
     def load_user_data(self, path: Path) -> Any:
@@ -194,12 +198,11 @@ class TaskKind(abc.ABC):
             DataError: a missing, unsupported, oversized or malformed file.
         """
 
-    @abc.abstractmethod
     def train(
         self,
         data_dir: Path,
         out_dir: Path,
-        params: Mapping[str, Any],
+        params: Mapping[str, Any] | TrainParams,
         device: str = "auto",
         checkpoint_dir: Path | None = None,
         *,
@@ -216,6 +219,32 @@ class TaskKind(abc.ABC):
         Raises:
             TrainParamsError: bad choices. DataError: unreadable training data.
         """
+        from ape_arena.kinds.common import fit_and_save
+
+        choices = self.validate_train_params(params, kind_params)
+        task = self.validate_params(kind_params) if kind_params is not None else None
+        return fit_and_save(
+            self.name,
+            self.training_data(Path(data_dir), choices, task),
+            choices,
+            out_dir=Path(out_dir),
+            device=device,
+            checkpoint_dir=checkpoint_dir,
+            on_log=on_log,
+        )
+
+    @abc.abstractmethod
+    def training_data(
+        self, data_dir: Path, params: Any, task: Mapping[str, Any] | None
+    ) -> TrainingData:
+        """Read the training data in `data_dir` for validated `params`: the model
+        to build, its batches, and the bytes that identify the data.
+
+        `task` is the validated kind parameters, None when training without a task.
+
+        Raises:
+            DataError: unreadable training data, or data that does not fit the task.
+        """
 
     @abc.abstractmethod
     def prepare_eval(
@@ -228,9 +257,21 @@ class TaskKind(abc.ABC):
             DataError: the eval data cannot be read, or does not fit the task.
         """
 
-    @abc.abstractmethod
     def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
-        """Raise `InvalidModelError` unless the model `config` fits the task."""
+        """Raise `InvalidModelError` unless the model `config` is of the kind's
+        arch, within the task's max_params, and fits the task (`check_fit`)."""
+        from ape_arena.ml.models import InvalidModelError, check_num_params
+
+        if self.arch != config.ARCH:
+            raise InvalidModelError(
+                f"the {self.name} kind needs a {self.arch} model, not {config.ARCH}"
+            )
+        check_num_params(config, task["max_params"])
+        self.check_fit(config, task)
+
+    @abc.abstractmethod
+    def check_fit(self, config: Any, task: Mapping[str, Any]) -> None:
+        """Raise `InvalidModelError` unless `config` (of the kind's arch) fits the task's shape."""
 
     @abc.abstractmethod
     def result(self, totals: EvalTotals, config: Any) -> ScoreResult:

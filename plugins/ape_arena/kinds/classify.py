@@ -1,11 +1,14 @@
 """`classify`: classification of feature vectors, scored by mean cross-entropy.
 
-Kind parameters (the task spec's `kind_params`):
-    max_params       most parameters a submitted model may have (default 1,000,000)
-    in_dim           features per example (16)
-    n_classes        number of classes; labels are 0 .. n_classes - 1 (4)
-    eval_batch_size  examples per scoring batch, fixed so validators agree (256)
-    tolerance_bps    agreement tolerance of validators' scores, in bps (50)
+Kind parameters (the task spec's `kind_params`, `ClassifyKindParams`: defaults and bounds):
+    max_params       most parameters a submitted model may have
+    in_dim           features per example
+    n_classes        number of classes; labels are 0 .. n_classes - 1
+    eval_batch_size  examples per scoring batch, fixed so validators agree
+    tolerance_bps    agreement tolerance of validators' scores, in bps
+
+Training choices (`ClassifyTrainParams`): the MLP's hidden widths and dropout,
+and the shared optimisation choices (`TrainParams`) with defaults for small MLPs.
 
 Metric: the mean cross-entropy (nats) over the eval examples, in file order;
 accuracy is reported alongside. Models: `arch: mlp` with the task's in_dim
@@ -19,6 +22,7 @@ Data: arrays X (examples x in_dim, numeric) and y (integer labels), read from
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,13 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ape_arena.kinds.base import (
-    DataError,
-    EvalSet,
-    ScoreResult,
-    TaskKind,
-)
-from ape_arena.kinds.common import fit_and_save
+from ape_arena.kinds.base import DataError, EvalSet, ScoreResult, TaskKind
+from ape_arena.kinds.common import KindParams, TrainingData, TrainParams
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -48,13 +47,11 @@ from ape_arena.kinds.data import (
 )
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.evaluate import EvalTotals
-from ape_arena.ml.fields import get_float, get_int, get_int_list
-from ape_arena.ml.mlp import MAX_CLASSES, MAX_DIM, MAX_HIDDEN_LAYERS, MLPConfig
-from ape_arena.ml.models import InvalidModelError, check_num_params
-from ape_arena.ml.train import StepLog, TrainResult
+from ape_arena.ml.fields import from_fields, like
+from ape_arena.ml.mlp import MLPConfig
+from ape_arena.ml.models import InvalidModelError
 
 SUFFIXES = (NPZ, JSONL, CSV, PARQUET)
-DEFAULT_DEMO_EXAMPLES = 4_000
 EVAL_FRACTION = 5  # one fifth of the demo examples is held out
 # The demo's mixture: components per class, spread of the component means,
 # and the (unit) noise around each mean.
@@ -63,28 +60,33 @@ _MEAN_SPREAD = 0.5
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
-PARAM_DEFAULTS: dict[str, Any] = {
-    "max_params": 1_000_000,
-    "in_dim": 16,
-    "n_classes": 4,
-    "eval_batch_size": 256,
-    "tolerance_bps": 50,
-}
-TRAIN_DEFAULTS: dict[str, Any] = {
-    "hidden": [64, 64],
-    "dropout": 0.0,
-    "steps": 300,
-    "lr": 3e-3,
-    "min_lr_ratio": 0.1,
-    "warmup_steps": 10,
-    "weight_decay": 0.01,
-    "grad_clip": 1.0,
-    "batch_size": 64,
-    "seed": 0,
-    "checkpoint_every": 100,
-    "log_every": 10,
-    "compile": False,
-}
+
+@dataclass(frozen=True)
+class ClassifyKindParams(KindParams):
+    """A classify task's parameters: the shared ones, and the examples' shape."""
+
+    max_params: int = like(KindParams, "max_params", 1_000_000)
+    eval_batch_size: int = like(KindParams, "eval_batch_size", 256)
+    in_dim: int = like(MLPConfig, "in_dim", 16)
+    """Features per example."""
+    n_classes: int = like(MLPConfig, "n_classes", 4)
+    """Number of classes; labels are 0 .. n_classes - 1."""
+
+
+@dataclass(frozen=True)
+class ClassifyTrainParams(TrainParams):
+    """A classify trainer's choices: the MLP's hidden layers and dropout, and the
+    shared optimisation choices with defaults for small MLPs."""
+
+    hidden: tuple[int, ...] = like(MLPConfig, "hidden", (64, 64))
+    """The hidden layers' widths, e.g. [128, 64]."""
+    dropout: float = like(MLPConfig, "dropout")
+    steps: int = like(TrainParams, "steps", 300)
+    lr: float = like(TrainParams, "lr", 3e-3)
+    warmup_steps: int = like(TrainParams, "warmup_steps", 10)
+    weight_decay: float = like(TrainParams, "weight_decay", 0.01)
+    batch_size: int = like(TrainParams, "batch_size", 64)
+    compile: bool = like(TrainParams, "compile", False)
 
 
 class ClassifyKind(TaskKind):
@@ -93,58 +95,29 @@ class ClassifyKind(TaskKind):
     name = "classify"
     metric_name = "cross_entropy"
     arch = MLPConfig.ARCH
-    param_defaults = PARAM_DEFAULTS
-    train_defaults = TRAIN_DEFAULTS
+    demo_size = 4_000  # examples
+    kind_params_type = ClassifyKindParams
+    train_params_type = ClassifyTrainParams
 
-    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Features per example and classes."""
-        return {
-            "in_dim": get_int(params, "in_dim", PARAM_DEFAULTS["in_dim"], 1, MAX_DIM),
-            "n_classes": get_int(params, "n_classes", PARAM_DEFAULTS["n_classes"], 2, MAX_CLASSES),
-        }
-
-    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
-        """The hidden layers' widths and dropout."""
-        hidden = get_int_list(
-            params, "hidden", TRAIN_DEFAULTS["hidden"], 1, MAX_DIM, MAX_HIDDEN_LAYERS
-        )
-        dropout = get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9)
-        return {"hidden": list(hidden), "dropout": dropout}
-
-    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> MLPConfig:
+    def model_config(self, params: ClassifyTrainParams, task: Mapping[str, Any]) -> MLPConfig:
         """An MLP from the task's features to its classes through the chosen layers."""
-        return MLPConfig(
-            in_dim=task["in_dim"],
-            n_classes=task["n_classes"],
-            hidden=tuple(choices["hidden"]),
-            dropout=choices["dropout"],
-        )
+        return from_fields(MLPConfig, params, in_dim=task["in_dim"], n_classes=task["n_classes"])
 
-    def build_demo_data(
-        self,
-        out_dir: Path,
-        seed: int = 0,
-        size: int | None = None,
-        kind_params: Mapping[str, Any] | None = None,
-    ) -> Path:
+    def write_demo_data(self, out_dir: Path, seed: int, size: int, task: Mapping[str, Any]) -> None:
         """A seeded Gaussian mixture: `size` examples, a fifth of them held out.
 
         Each class is a mixture of two unit Gaussians whose means are drawn
         around the origin, so the classes overlap and the best loss is above 0.
         Writes train/data.npz and eval/data.npz (arrays X float32, y int64).
         """
-        task = self.validate_params(kind_params if kind_params is not None else {})
-        total = DEFAULT_DEMO_EXAMPLES if size is None else size
-        if total < 2 * EVAL_FRACTION:
+        if size < 2 * EVAL_FRACTION:
             raise DataError(f"the demo set needs at least {2 * EVAL_FRACTION} examples")
-        features, labels = gaussian_mixture(total, task["in_dim"], task["n_classes"], seed)
-        held_out = total // EVAL_FRACTION
-        out_dir = Path(out_dir)
+        features, labels = gaussian_mixture(size, task["in_dim"], task["n_classes"], seed)
+        held_out = size // EVAL_FRACTION
         write_npz(out_dir / "eval" / "data.npz", {"X": features[:held_out], "y": labels[:held_out]})
         write_npz(
             out_dir / "train" / "data.npz", {"X": features[held_out:], "y": labels[held_out:]}
         )
-        return out_dir
 
     def load_user_data(self, path: Path, max_bytes: int = MAX_DATA_BYTES) -> Arrays:
         """Features X (float32, examples x dims) and labels y (int64) from the files at `path`."""
@@ -165,39 +138,22 @@ class ClassifyKind(TaskKind):
             raise DataError(f"{path} holds no examples")
         return features, labels
 
-    def train(
-        self,
-        data_dir: Path,
-        out_dir: Path,
-        params: Mapping[str, Any],
-        device: str = "auto",
-        checkpoint_dir: Path | None = None,
-        *,
-        kind_params: Mapping[str, Any] | None = None,
-        on_log: Callable[[StepLog], None] | None = None,
-    ) -> TrainResult:
-        """Train an MLP on the examples in `data_dir`; save it to `out_dir`.
+    def training_data(
+        self, data_dir: Path, params: ClassifyTrainParams, task: Mapping[str, Any] | None
+    ) -> TrainingData:
+        """The examples in `data_dir` in seeded epochs, for an MLP of the chosen layers.
 
-        Without `kind_params`, in_dim comes from the data and n_classes from the
+        Without a task, in_dim comes from the data and n_classes from the
         largest label.
         """
-        choices = self.validate_train_params(params, kind_params)
         features, labels = self.load_user_data(data_dir)
-        if kind_params is not None:
-            task = self.validate_params(kind_params)
-        else:
+        if task is None:
             task = {"in_dim": features.shape[1], "n_classes": max(2, int(labels.max()) + 1)}
         _check_arrays(features, labels, task, data_dir)
-        return fit_and_save(
-            self.name,
-            self.model_config(choices, task),
-            lambda: epoch_batches(features, labels, choices["batch_size"], choices["seed"]),
-            choices,
-            device,
-            checkpoint_dir,
-            features.tobytes() + labels.tobytes(),
-            on_log,
-            out_dir,
+        return TrainingData(
+            config=self.model_config(params, task),
+            batches=lambda: epoch_batches(features, labels, params.batch_size, params.seed),
+            data=features.tobytes() + labels.tobytes(),
         )
 
     def prepare_eval(
@@ -218,9 +174,13 @@ class ClassifyKind(TaskKind):
 
         return EvalSet(task=task, batches=batches, targets=int(inputs.shape[0]))
 
-    def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
-        """An mlp within max_params from the task's features to its classes."""
-        _check_fits(config, task)
+    def check_fit(self, config: MLPConfig, task: Mapping[str, Any]) -> None:
+        """The task's features in, its classes out."""
+        if (config.in_dim, config.n_classes) != (task["in_dim"], task["n_classes"]):
+            raise InvalidModelError(
+                f"model maps {config.in_dim} features to {config.n_classes} classes; "
+                f"the task has {task['in_dim']} features and {task['n_classes']} classes"
+            )
 
     def result(self, totals: EvalTotals, config: Any) -> ScoreResult:
         """Mean cross-entropy, with accuracy alongside."""
@@ -229,17 +189,6 @@ class ClassifyKind(TaskKind):
             examples=totals.count,
             accuracy=totals.accuracy,
             params=config.num_params(),
-        )
-
-
-def _check_fits(config: Any, task: Mapping[str, Any]) -> None:
-    if not isinstance(config, MLPConfig):
-        raise InvalidModelError(f"the classify kind needs an mlp model, not {config.ARCH}")
-    check_num_params(config, task["max_params"])
-    if (config.in_dim, config.n_classes) != (task["in_dim"], task["n_classes"]):
-        raise InvalidModelError(
-            f"model maps {config.in_dim} features to {config.n_classes} classes; "
-            f"the task has {task['in_dim']} features and {task['n_classes']} classes"
         )
 
 

@@ -1,89 +1,101 @@
-"""Pieces the kinds share: the optimisation choices every trainer makes, and run identity."""
+"""What the kinds share: the parameters every task spec and every trainer has, and one
+training run from data to saved model.
+
+`KindParams` (a task spec's `kind_params`) and `TrainParams` (a trainer's
+choices) are frozen dataclasses whose field declarations are the one place
+that says each field's default and bounds (`ape_arena.ml.fields`). A kind
+subclasses both: it adds its own fields (a model's shape is declared `like`
+the model config's field, so the bounds a trainer meets are the ones a
+submitted model meets), and redeclares with `like` a shared field whose
+default differs for it. A bad value raises `SpecError` or `TrainParamsError`,
+however the instance is built.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ape_arena.kinds.base import params_error, spec_error
-from ape_arena.ml.fields import ConfigError, get_bool, get_float, get_int
-from ape_arena.ml.train import TrainConfig
+from ape_arena.ml.fields import ConfigError, Fields, flag, integer, number
+
+if TYPE_CHECKING:  # torch stays unimported until a model is trained
+    from ape_arena.ml.train import StepLog, TrainResult
 
 MAX_PARAMS_LIMIT = 10**12
 MAX_STEPS = 10_000_000
 MAX_BATCH = 1 << 16
 MAX_SEED = 2**32 - 1
 
-
-def read_task_limits(params: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, int]:
-    """The kind parameters every kind has: max_params, eval_batch_size, tolerance_bps."""
-    try:
-        return {
-            "max_params": get_int(
-                params, "max_params", defaults["max_params"], 1, MAX_PARAMS_LIMIT
-            ),
-            "eval_batch_size": get_int(
-                params, "eval_batch_size", defaults["eval_batch_size"], 1, MAX_BATCH
-            ),
-            "tolerance_bps": get_int(params, "tolerance_bps", defaults["tolerance_bps"], 0, 10_000),
-        }
-    except ConfigError as error:
-        raise spec_error(error) from None
+P = TypeVar("P", bound="TrainParams")
 
 
-# The optimisation choices every kind's trainer accepts; each kind supplies its defaults.
-OPTIM_KEYS = (
-    "steps",
-    "lr",
-    "min_lr_ratio",
-    "warmup_steps",
-    "weight_decay",
-    "grad_clip",
-    "batch_size",
-    "seed",
-    "checkpoint_every",
-    "log_every",
-    "compile",
-)
+@dataclass(frozen=True)
+class KindParams(Fields):
+    """The kind parameters every kind has; a kind's subclass adds the task's shape.
+
+    The defaults suit the lm kind; a kind redeclares a field whose default differs.
+    """
+
+    max_params: int = integer(1, MAX_PARAMS_LIMIT, 10_000_000)
+    """Most parameters a submitted model may have."""
+    eval_batch_size: int = integer(1, MAX_BATCH, 32)
+    """Examples (windows, rows) per scoring batch, fixed so validators agree."""
+    tolerance_bps: int = integer(0, 10_000, 50)
+    """Agreement tolerance of validators' scores, in bps (a spec's task carries the chain's)."""
+
+    @classmethod
+    def error(cls, problem: ConfigError) -> Exception:
+        """A bad value is the task spec's problem."""
+        return spec_error(problem)
 
 
-def read_optim_params(params: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Read the `OPTIM_KEYS` choices, falling back to `defaults`."""
-    try:
-        return {
-            "steps": get_int(params, "steps", defaults["steps"], 1, MAX_STEPS),
-            "lr": get_float(params, "lr", defaults["lr"], 1e-8, 1.0),
-            "min_lr_ratio": get_float(params, "min_lr_ratio", defaults["min_lr_ratio"], 0.0, 1.0),
-            "warmup_steps": get_int(params, "warmup_steps", defaults["warmup_steps"], 0, MAX_STEPS),
-            "weight_decay": get_float(params, "weight_decay", defaults["weight_decay"], 0.0, 10.0),
-            "grad_clip": get_float(params, "grad_clip", defaults["grad_clip"], 0.0, 1e6),
-            "batch_size": get_int(params, "batch_size", defaults["batch_size"], 1, MAX_BATCH),
-            "seed": get_int(params, "seed", defaults["seed"], 0, MAX_SEED),
-            "checkpoint_every": get_int(
-                params, "checkpoint_every", defaults["checkpoint_every"], 0, MAX_STEPS
-            ),
-            "log_every": get_int(params, "log_every", defaults["log_every"], 1, MAX_STEPS),
-            "compile": get_bool(params, "compile", defaults["compile"]),
-        }
-    except ConfigError as error:
-        raise params_error(error) from None
+@dataclass(frozen=True)
+class TrainParams(Fields):
+    """The optimisation choices every kind's trainer makes (`TrainConfig` says what each does).
+
+    A kind's subclass adds the model's shape. The defaults suit the lm kind's
+    small transformers; a kind redeclares a field whose default differs.
+    """
+
+    steps: int = integer(1, MAX_STEPS, 200)
+    lr: float = number(1e-8, 1.0, 1e-3)
+    min_lr_ratio: float = number(0.0, 1.0, 0.1)
+    warmup_steps: int = integer(0, MAX_STEPS, 20)
+    weight_decay: float = number(0.0, 10.0, 0.1)
+    grad_clip: float = number(0.0, 1e6, 1.0)
+    batch_size: int = integer(1, MAX_BATCH, 16)
+    """Examples (windows, rows) per optimizer step, over all processes."""
+    seed: int = integer(0, MAX_SEED, 0)
+    """Seeds the model's initialisation, the batches and dropout."""
+    checkpoint_every: int = integer(0, MAX_STEPS, 100)
+    log_every: int = integer(1, MAX_STEPS, 10)
+    compile: bool = flag(True)
+
+    @classmethod
+    def error(cls, problem: ConfigError) -> Exception:
+        """A bad value is the trainer's problem."""
+        return params_error(problem)
+
+    def for_task(self: P, task: Mapping[str, Any]) -> P:
+        """These choices with what is left to the task filled in (nothing, unless a kind says)."""
+        return self
 
 
-def train_config(choices: Mapping[str, Any]) -> TrainConfig:
-    """The `TrainConfig` of validated training choices."""
-    return TrainConfig(
-        steps=choices["steps"],
-        lr=choices["lr"],
-        min_lr_ratio=choices["min_lr_ratio"],
-        warmup_steps=choices["warmup_steps"],
-        weight_decay=choices["weight_decay"],
-        grad_clip=choices["grad_clip"],
-        checkpoint_every=choices["checkpoint_every"],
-        log_every=choices["log_every"],
-        seed=choices["seed"],
-        compile=choices["compile"],
-    )
+@dataclass(frozen=True)
+class TrainingData:
+    """What a kind makes of its training data for one run."""
+
+    config: Any
+    """The model config to build (a `GPTConfig`, an `MLPConfig`...)."""
+    batches: Callable[[], Callable[[int], Any]]
+    """Makes the batch function; called after the model is built, so the
+    model's initialisation never depends on it."""
+    data: bytes
+    """The training data as bytes; its hash is part of the run's identity."""
 
 
 # Choices that change how a run is observed or executed, not what it computes;
@@ -92,46 +104,46 @@ _NOT_IDENTITY = {"checkpoint_every", "log_every", "compile"}
 
 
 def run_identity(
-    kind: str, model: Mapping[str, Any], choices: Mapping[str, Any], data: bytes
+    kind: str, model: Mapping[str, Any], params: TrainParams, data: bytes
 ) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: kind, model, choices and data hash."""
     return {
         "kind": kind,
         "model": dict(model),
-        "train": {k: v for k, v in choices.items() if k not in _NOT_IDENTITY},
+        "train": {k: v for k, v in params.to_dict().items() if k not in _NOT_IDENTITY},
         "data_sha256": hashlib.sha256(data).hexdigest(),
     }
 
 
 def fit_and_save(
     kind: str,
-    config: Any,
-    make_batches: Callable[[], Callable[[int], Any]],
-    choices: Mapping[str, Any],
+    training: TrainingData,
+    params: TrainParams,
+    *,
+    out_dir: Path,
     device: str,
-    checkpoint_dir: Any,
-    data: bytes,
-    on_log: Callable[[Any], None] | None,
-    out_dir: Any,
-) -> Any:
-    """Build the model from `config` with the run's seed, train it on the
-    batches `make_batches()` returns (made after the model, so the model's
-    initialisation never depends on them), and save it to `out_dir` from
-    rank 0. The run is resumable from `checkpoint_dir`."""
+    checkpoint_dir: Path | None,
+    on_log: Callable[[StepLog], None] | None,
+) -> TrainResult:
+    """Build the model of `training.config` with the run's seed, train it on the
+    batches `training.batches()` returns, and save it to `out_dir` from rank 0.
+    The run is resumable from `checkpoint_dir`."""
     import torch
 
+    from ape_arena.ml.fields import from_fields
     from ape_arena.ml.models import save_model_dir
-    from ape_arena.ml.train import dist_info, train
+    from ape_arena.ml.train import TrainConfig, dist_info, train
 
-    torch.manual_seed(choices["seed"])
+    torch.manual_seed(params.seed)
+    config = training.config
     model = config.build()
     result = train(
         model,
-        make_batches(),
-        train_config(choices),
+        training.batches(),
+        from_fields(TrainConfig, params),
         device,
         checkpoint_dir,
-        run_info=run_identity(kind, config.to_dict(), choices, data),
+        run_info=run_identity(kind, config.to_dict(), params, training.data),
         on_log=on_log,
     )
     if dist_info().is_main:

@@ -1,10 +1,14 @@
 """`lm`: byte-level language modelling, scored in bits per byte.
 
-Kind parameters (the task spec's `kind_params`):
-    max_params       most parameters a submitted model may have (default 10,000,000)
-    block_size       the eval window in bytes; models need at least this context (256)
-    eval_batch_size  windows per scoring batch, fixed so validators agree (32)
-    tolerance_bps    agreement tolerance of validators' scores, in bps (50)
+Kind parameters (the task spec's `kind_params`, `LMKindParams`: defaults and bounds):
+    max_params       most parameters a submitted model may have
+    block_size       the eval window in bytes; models need at least this context
+    eval_batch_size  windows per scoring batch, fixed so validators agree
+    tolerance_bps    agreement tolerance of validators' scores, in bps
+
+Training choices (`LMTrainParams`): the GPT's shape (n_layer, n_head, n_embd,
+block_size, bias, dropout, bounded as a config.json is) and the shared
+optimisation choices (`TrainParams`).
 
 Metric: bits per byte. The eval bytes b[0..n) are cut, in order, into
 non-overlapping windows of `block_size` inputs; each window predicts the byte
@@ -23,19 +27,15 @@ import math
 import random
 import sysconfig
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ape_arena.kinds.base import (
-    DataError,
-    EvalSet,
-    ScoreResult,
-    TaskKind,
-)
-from ape_arena.kinds.common import fit_and_save
+from ape_arena.kinds.base import DataError, EvalSet, ScoreResult, TaskKind
+from ape_arena.kinds.common import KindParams, TrainingData, TrainParams
 from ape_arena.kinds.data import (
     CSV,
     JSONL,
@@ -49,45 +49,41 @@ from ape_arena.kinds.data import (
 )
 from ape_arena.ml.device import pick_device
 from ape_arena.ml.evaluate import EvalTotals
-from ape_arena.ml.fields import get_bool, get_float, get_int
-from ape_arena.ml.gpt import MAX_BLOCK, GPTConfig
-from ape_arena.ml.models import InvalidModelError, check_num_params
-from ape_arena.ml.train import StepLog, TrainResult
+from ape_arena.ml.fields import from_fields, like
+from ape_arena.ml.gpt import GPTConfig
+from ape_arena.ml.models import InvalidModelError
 
 VOCAB = 256
 SUFFIXES = (TEXT, JSONL, CSV, PARQUET)
-DEFAULT_DEMO_BYTES = 2_000_000
 EVAL_FRACTION = 10  # one tenth of the demo bytes is held out
-# Most eval bytes one scoring reads (eval sets are small next to training sets).
 # Stdlib folders left out of the demo corpus: tests (odd encodings, huge data
 # literals) and third-party packages.
 _SKIP_DIRS = {"site-packages", "dist-packages", "test", "tests", "idle_test", "__pycache__"}
 
-PARAM_DEFAULTS: dict[str, Any] = {
-    "max_params": 10_000_000,
-    "block_size": 256,
-    "eval_batch_size": 32,
-    "tolerance_bps": 50,
-}
-TRAIN_DEFAULTS: dict[str, Any] = {
-    "n_layer": 4,
-    "n_head": 4,
-    "n_embd": 128,
-    "block_size": None,  # the task's block_size
-    "bias": False,
-    "dropout": 0.0,
-    "steps": 200,
-    "lr": 1e-3,
-    "min_lr_ratio": 0.1,
-    "warmup_steps": 20,
-    "weight_decay": 0.1,
-    "grad_clip": 1.0,
-    "batch_size": 16,
-    "seed": 0,
-    "checkpoint_every": 100,
-    "log_every": 10,
-    "compile": True,
-}
+
+@dataclass(frozen=True)
+class LMKindParams(KindParams):
+    """An lm task's parameters: the shared ones, and the eval window."""
+
+    block_size: int = like(GPTConfig, "block_size", 256)
+    """The eval window in bytes; models need at least this context."""
+
+
+@dataclass(frozen=True)
+class LMTrainParams(TrainParams):
+    """An lm trainer's choices: the GPT's shape, and the shared optimisation choices."""
+
+    n_layer: int = like(GPTConfig, "n_layer", 4)
+    n_head: int = like(GPTConfig, "n_head", 4)
+    n_embd: int = like(GPTConfig, "n_embd", 128)
+    block_size: int | None = like(GPTConfig, "block_size", None)
+    """The model's context; None: the task's eval window (a shorter model cannot be scored)."""
+    bias: bool = like(GPTConfig, "bias")
+    dropout: float = like(GPTConfig, "dropout")
+
+    def for_task(self, task: Mapping[str, Any]) -> LMTrainParams:
+        """The context defaults to the task's eval window."""
+        return self if self.block_size is not None else replace(self, block_size=task["block_size"])
 
 
 class LMKind(TaskKind):
@@ -96,47 +92,15 @@ class LMKind(TaskKind):
     name = "lm"
     metric_name = "bits_per_byte"
     arch = GPTConfig.ARCH
-    param_defaults = PARAM_DEFAULTS
-    train_defaults = TRAIN_DEFAULTS
+    demo_size = 2_000_000  # bytes
+    kind_params_type = LMKindParams
+    train_params_type = LMTrainParams
 
-    def task_shape(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The eval window, `block_size`."""
-        return {
-            "block_size": get_int(params, "block_size", PARAM_DEFAULTS["block_size"], 1, MAX_BLOCK)
-        }
-
-    def model_shape(self, params: Mapping[str, Any], task: Mapping[str, Any]) -> dict[str, Any]:
-        """Depth, heads, width, context (default: the task's window), bias and dropout."""
-        shape = {
-            "n_layer": get_int(params, "n_layer", TRAIN_DEFAULTS["n_layer"], 1, 1 << 10),
-            "n_head": get_int(params, "n_head", TRAIN_DEFAULTS["n_head"], 1, 1 << 10),
-            "n_embd": get_int(params, "n_embd", TRAIN_DEFAULTS["n_embd"], 1, 1 << 16),
-            "block_size": get_int(params, "block_size", task["block_size"], 1, MAX_BLOCK),
-            "bias": get_bool(params, "bias", TRAIN_DEFAULTS["bias"]),
-            "dropout": get_float(params, "dropout", TRAIN_DEFAULTS["dropout"], 0.0, 0.9),
-        }
-        GPTConfig.from_dict({"arch": GPTConfig.ARCH, "vocab_size": VOCAB, **shape})
-        return shape
-
-    def model_config(self, choices: Mapping[str, Any], task: Mapping[str, Any]) -> GPTConfig:
+    def model_config(self, params: LMTrainParams, task: Mapping[str, Any]) -> GPTConfig:
         """A byte-vocabulary GPT of the chosen shape."""
-        return GPTConfig(
-            vocab_size=VOCAB,
-            n_layer=choices["n_layer"],
-            n_head=choices["n_head"],
-            n_embd=choices["n_embd"],
-            block_size=choices["block_size"],
-            bias=choices["bias"],
-            dropout=choices["dropout"],
-        )
+        return from_fields(GPTConfig, params, vocab_size=VOCAB)
 
-    def build_demo_data(
-        self,
-        out_dir: Path,
-        seed: int = 0,
-        size: int | None = None,
-        kind_params: Mapping[str, Any] | None = None,
-    ) -> Path:
+    def write_demo_data(self, out_dir: Path, seed: int, size: int, task: Mapping[str, Any]) -> None:
         """A corpus of this Python's own standard-library sources, `size` bytes in all.
 
         The .py files (tests and site-packages left out) are listed in sorted
@@ -144,18 +108,15 @@ class LMKind(TaskKind):
         fill eval/corpus.txt (a tenth of `size`), the next ones
         train/corpus.txt, so no file is in both.
         """
-        total = DEFAULT_DEMO_BYTES if size is None else size
-        if total < 2 * EVAL_FRACTION:
+        if size < 2 * EVAL_FRACTION:
             raise DataError(f"the demo corpus needs at least {2 * EVAL_FRACTION} bytes")
         files = stdlib_sources()
         random.Random(seed).shuffle(files)
-        eval_bytes = total // EVAL_FRACTION
-        parts = _fill(files, [eval_bytes, total - eval_bytes])
-        out_dir = Path(out_dir)
+        eval_bytes = size // EVAL_FRACTION
+        parts = _fill(files, [eval_bytes, size - eval_bytes])
         for split, data in zip(("eval", "train"), parts, strict=True):
             (out_dir / split).mkdir(parents=True, exist_ok=True)
             (out_dir / split / "corpus.txt").write_bytes(data)
-        return out_dir
 
     def load_user_data(self, path: Path, max_bytes: int = MAX_DATA_BYTES) -> bytes:
         """The bytes of a text corpus.
@@ -188,36 +149,21 @@ class LMKind(TaskKind):
                     documents.append(text.encode("utf-8"))
         return b"\n".join(documents)
 
-    def train(
-        self,
-        data_dir: Path,
-        out_dir: Path,
-        params: Mapping[str, Any],
-        device: str = "auto",
-        checkpoint_dir: Path | None = None,
-        *,
-        kind_params: Mapping[str, Any] | None = None,
-        on_log: Callable[[StepLog], None] | None = None,
-    ) -> TrainResult:
-        """Train a GPT on random windows of the corpus in `data_dir`; save it to `out_dir`."""
-        choices = self.validate_train_params(params, kind_params)
+    def training_data(
+        self, data_dir: Path, params: LMTrainParams, task: Mapping[str, Any] | None
+    ) -> TrainingData:
+        """Random windows of the corpus in `data_dir`, for a GPT of the chosen shape."""
         data = self.load_user_data(data_dir)
         corpus = np.frombuffer(data, dtype=np.uint8)
-        context = choices["block_size"]
+        context = params.block_size
         if corpus.size < context + 2:
             raise DataError(
                 f"{data_dir} holds {corpus.size} bytes; training needs at least {context + 2}"
             )
-        return fit_and_save(
-            self.name,
-            self.model_config(choices, {}),
-            lambda: window_batches(corpus, context, choices["batch_size"], choices["seed"]),
-            choices,
-            device,
-            checkpoint_dir,
-            data,
-            on_log,
-            out_dir,
+        return TrainingData(
+            config=self.model_config(params, {}),
+            batches=lambda: window_batches(corpus, context, params.batch_size, params.seed),
+            data=data,
         )
 
     def prepare_eval(
@@ -237,9 +183,15 @@ class LMKind(TaskKind):
             targets=len(data) - 1,
         )
 
-    def check_model(self, config: Any, task: Mapping[str, Any]) -> None:
-        """A gpt of the byte vocabulary, within max_params, with the task's context."""
-        _check_fits(config, task)
+    def check_fit(self, config: GPTConfig, task: Mapping[str, Any]) -> None:
+        """The byte vocabulary, and at least the task's context."""
+        if config.vocab_size != VOCAB:
+            raise InvalidModelError(f"vocab_size must be {VOCAB} (bytes), not {config.vocab_size}")
+        window = task["block_size"]
+        if config.block_size < window:
+            raise InvalidModelError(
+                f"block_size {config.block_size} is below the task's eval window {window}"
+            )
 
     def result(self, totals: EvalTotals, config: Any) -> ScoreResult:
         """Bits per byte (every target is one byte)."""
@@ -250,18 +202,6 @@ class LMKind(TaskKind):
             loss_nats=totals.mean_loss,
             accuracy=totals.accuracy,
             params=config.num_params(),
-        )
-
-
-def _check_fits(config: Any, task: Mapping[str, Any]) -> None:
-    if not isinstance(config, GPTConfig):
-        raise InvalidModelError(f"the lm kind needs a gpt model, not {config.ARCH}")
-    check_num_params(config, task["max_params"])
-    if config.vocab_size != VOCAB:
-        raise InvalidModelError(f"vocab_size must be {VOCAB} (bytes), not {config.vocab_size}")
-    if config.block_size < task["block_size"]:
-        raise InvalidModelError(
-            f"block_size {config.block_size} is below the task's eval window {task['block_size']}"
         )
 
 

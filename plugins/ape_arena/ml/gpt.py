@@ -11,17 +11,18 @@ the state dict holds each tensor once and saves to safetensors as it is.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ape_arena.ml.fields import ConfigError, check_keys, get_bool, get_float, get_int
+from ape_arena.ml.fields import ArchConfig, ConfigError, flag, integer, number
 
 # Bounds a config.json must respect. They keep a hostile config from asking for
-# absurd allocations; the task's max_params is the real limit.
+# absurd allocations; the task's max_params is the real limit. A trainer's
+# choices of shape are held to the same bounds (the lm kind declares them `like` these).
 MAX_VOCAB = 1 << 17
 MAX_LAYERS = 256
 MAX_HEADS = 256
@@ -30,53 +31,29 @@ MAX_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
-class GPTConfig:
-    """Shape of a GPT. `vocab_size` is 256 for byte-level language modelling."""
+class GPTConfig(ArchConfig):
+    """Shape of a GPT. `vocab_size` is 256 for byte-level language modelling.
+
+    The four shape fields have no default: a config.json names them, and a
+    trainer's defaults are its kind's (the lm kind's `LMTrainParams`).
+    """
 
     ARCH: ClassVar[str] = "gpt"
 
-    vocab_size: int = 256
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 128
-    block_size: int = 256
-    bias: bool = False
-    dropout: float = 0.0
+    n_layer: int = integer(1, MAX_LAYERS)
+    n_head: int = integer(1, MAX_HEADS)
+    n_embd: int = integer(1, MAX_EMBD)
+    block_size: int = integer(1, MAX_BLOCK)
+    vocab_size: int = integer(2, MAX_VOCAB, 256)
+    bias: bool = flag(False)
+    dropout: float = number(0.0, 0.9, 0.0)
 
-    def __post_init__(self) -> None:
-        # Re-check through the strict reader so a config built in code obeys the
-        # same bounds as one read from JSON.
-        GPTConfig._check(asdict(self))
-
-    @staticmethod
-    def _check(data: dict[str, Any]) -> dict[str, Any]:
-        values = {
-            "vocab_size": get_int(data, "vocab_size", 256, 2, MAX_VOCAB),
-            "n_layer": get_int(data, "n_layer", None, 1, MAX_LAYERS),
-            "n_head": get_int(data, "n_head", None, 1, MAX_HEADS),
-            "n_embd": get_int(data, "n_embd", None, 1, MAX_EMBD),
-            "block_size": get_int(data, "block_size", None, 1, MAX_BLOCK),
-            "bias": get_bool(data, "bias", False),
-            "dropout": get_float(data, "dropout", 0.0, 0.0, 0.9),
-        }
-        if values["n_embd"] % values["n_head"]:
+    def check(self) -> None:
+        """Heads split the width evenly."""
+        if self.n_embd % self.n_head:
             raise ConfigError(
-                f"n_embd ({values['n_embd']}) must be a multiple of n_head ({values['n_head']})"
+                f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})"
             )
-        return values
-
-    @classmethod
-    def from_dict(cls, data: Any) -> GPTConfig:
-        """Read a config dict (as in config.json); raise `ConfigError` on anything off."""
-        known = {"arch", *(field.name for field in fields(cls))}
-        data = check_keys(data, known, "gpt config")
-        if data.get("arch", cls.ARCH) != cls.ARCH:
-            raise ConfigError(f"arch must be {cls.ARCH!r}, not {data.get('arch')!r}")
-        return cls(**cls._check(dict(data)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form, with its "arch" tag."""
-        return {"arch": self.ARCH, **asdict(self)}
 
     def num_params(self) -> int:
         """Parameter count, computed from the shape alone (nothing is allocated).

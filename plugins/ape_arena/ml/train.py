@@ -21,7 +21,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,107 +202,98 @@ def train(
         TrainingError: the loss became NaN or infinite, or the checkpoint is another run's.
     """
     started = time.monotonic()
-    device = pick_device(device)
     info = dist_info()
-    own_group = False
-    if info.world_size > 1:
-        if device.type == "cuda":
-            device = torch.device("cuda", info.local_rank)
-            torch.cuda.set_device(device)
-        if not dist.is_initialized():
-            dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-            own_group = True
-    try:
-        return _train(
-            model, batches, config, device, checkpoint_dir, loss_fn, run_info, on_log, info, started
+    with _process_group(pick_device(device), info) as device:
+        model.to(device)
+        model.train()
+        optimizer = make_optimizer(model, config, device)
+        run = _normalise(run_info or {})
+        path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
+
+        start = 0
+        if path is not None and path.is_file():
+            start = _load_checkpoint(path, model, optimizer, run, info, config.seed)
+        else:
+            torch.manual_seed(config.seed + info.rank)
+
+        net: nn.Module = model
+        if info.world_size > 1:
+            ids = [device.index] if device.type == "cuda" else None
+            net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        if config.compile and device.type == "cuda":
+            net = torch.compile(net)
+        autocast = (
+            torch.autocast("cuda", dtype=torch.bfloat16)
+            if config.bf16 and device.type == "cuda"
+            else contextlib.nullcontext()
         )
+
+        result = TrainResult(
+            steps=start,
+            start_step=start,
+            final_loss=None,
+            rank=info.rank,
+            world_size=info.world_size,
+        )
+        for step in range(start, config.steps):
+            lr = lr_at(step, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            batch = _shard(batches(step), info)
+            batch = tuple(t.to(device, non_blocking=True) for t in batch)
+            with autocast:
+                loss = loss_fn(net, batch)
+            loss.backward()
+            if config.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            done = step + 1
+            result.steps = done
+
+            if done % max(1, config.log_every) == 0 or done == config.steps:
+                value = _mean_over_ranks(loss.detach(), info)
+                if not math.isfinite(value):
+                    raise TrainingError(
+                        f"the loss became {value} at step {done}; lower the learning rate"
+                    )
+                result.losses.append((done, value))
+                result.final_loss = value
+                if on_log is not None:
+                    on_log(StepLog(done, value, lr, time.monotonic() - started))
+            if (
+                path is not None
+                and config.checkpoint_every > 0
+                and done % config.checkpoint_every == 0
+                and done < config.steps
+            ):
+                _save_checkpoint(path, done, model, optimizer, run, info)
+
+        if path is not None and result.steps > start:
+            _save_checkpoint(path, result.steps, model, optimizer, run, info)
+        model.eval()
+        result.seconds = time.monotonic() - started
+        return result
+
+
+@contextlib.contextmanager
+def _process_group(device: torch.device, info: DistInfo) -> Iterator[torch.device]:
+    """The device this rank trains on, inside a process group when launched by torchrun
+    (one made here is destroyed on the way out)."""
+    if info.world_size == 1:
+        yield device
+        return
+    if device.type == "cuda":
+        device = torch.device("cuda", info.local_rank)
+        torch.cuda.set_device(device)
+    own_group = not dist.is_initialized()
+    if own_group:
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    try:
+        yield device
     finally:
         if own_group:
             dist.destroy_process_group()
-
-
-def _train(
-    model: nn.Module,
-    batches: BatchFn,
-    config: TrainConfig,
-    device: torch.device,
-    checkpoint_dir: Path | None,
-    loss_fn: LossFn,
-    run_info: dict[str, Any] | None,
-    on_log: Callable[[StepLog], None] | None,
-    info: DistInfo,
-    started: float,
-) -> TrainResult:
-    model.to(device)
-    model.train()
-    optimizer = make_optimizer(model, config, device)
-    run = _normalise(run_info or {})
-    path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
-
-    start = 0
-    if path is not None and path.is_file():
-        start = _load_checkpoint(path, model, optimizer, run, info, config.seed)
-    else:
-        torch.manual_seed(config.seed + info.rank)
-
-    net: nn.Module = model
-    if info.world_size > 1:
-        ids = [device.index] if device.type == "cuda" else None
-        net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    if config.compile and device.type == "cuda":
-        net = torch.compile(net)
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16)
-        if config.bf16 and device.type == "cuda"
-        else contextlib.nullcontext()
-    )
-
-    result = TrainResult(
-        steps=start,
-        start_step=start,
-        final_loss=None,
-        rank=info.rank,
-        world_size=info.world_size,
-    )
-    for step in range(start, config.steps):
-        lr = lr_at(step, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        batch = _shard(batches(step), info)
-        batch = tuple(t.to(device, non_blocking=True) for t in batch)
-        with autocast:
-            loss = loss_fn(net, batch)
-        loss.backward()
-        if config.grad_clip > 0:
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        done = step + 1
-        result.steps = done
-
-        if done % max(1, config.log_every) == 0 or done == config.steps:
-            value = _mean_over_ranks(loss.detach(), info)
-            if not math.isfinite(value):
-                raise TrainingError(
-                    f"the loss became {value} at step {done}; lower the learning rate"
-                )
-            result.losses.append((done, value))
-            result.final_loss = value
-            if on_log is not None:
-                on_log(StepLog(done, value, lr, time.monotonic() - started))
-        if (
-            path is not None
-            and config.checkpoint_every > 0
-            and done % config.checkpoint_every == 0
-            and done < config.steps
-        ):
-            _save_checkpoint(path, done, model, optimizer, run, info)
-
-    if path is not None and result.steps > start:
-        _save_checkpoint(path, result.steps, model, optimizer, run, info)
-    model.eval()
-    result.seconds = time.monotonic() - started
-    return result
 
 
 def _shard(batch: Batch, info: DistInfo) -> Batch:

@@ -1,5 +1,5 @@
 """The steps every role shares: its state record (written before each
-transaction), joining, the phase checks, revealing and settling.
+transaction), joining, the phase checks, committing, revealing and settling.
 
 Each role's `advance(task_id)` looks at the task's phase, the chain and the
 local state, does every step that is due now, and returns an `Outcome`.
@@ -20,10 +20,15 @@ from ape_arena.chain.tasks import (
 from ape_arena.node.context import NodeContext, Outcome, _hex
 from ape_arena.units import format_arena
 
+# The phases of a task that is over: a participant has no steps of its own left, it settles.
+OVER = (PHASE_FINALIZE, PHASE_FINALIZED, PHASE_CANCELLED)
+SETTLE = "finalize and claim"  # the next step once a participant's own steps are done
+
 
 class _Role:
     role_name = ""
     role = 0
+    action = ""  # what it cannot do unless joined, for the error message ("train")
 
     def __init__(self, ctx: NodeContext):
         self.ctx = ctx
@@ -81,6 +86,22 @@ class _Role:
         client.join(task_id, self.role, amount)
         return f"joined task {task_id} as a {self.role_name} with {format_arena(amount)} ARENA"
 
+    def advance(self, task_id: int) -> Outcome:
+        """Do this participant's steps that are due in the task's phase (`step`), or
+        settle once the task is over; say what comes next and when."""
+        outcome = Outcome()
+        info, p = self.begin(task_id, outcome, self.action)
+        if info.phase in OVER:
+            self.settle(task_id, info.phase, outcome)
+        else:
+            outcome.next_at, outcome.next_step = self.step(task_id, info, p, outcome)
+        return outcome
+
+    def step(self, task_id: int, info, p, outcome: Outcome) -> tuple[int, str]:
+        """The role's steps in a phase from submit to score reveal (`p` is None in the
+        submit phase); returns when the next step is due, and what it is."""
+        raise NotImplementedError
+
     def begin(self, task_id: int, outcome: Outcome, action: str):
         """The task's info, and this account's record in it (None in the
         submit phase, after joining if needed)."""
@@ -96,6 +117,15 @@ class _Role:
         if int(p.role) != self.role:
             client.expect_joined(task_id, self.ctx.address, self.role, action)
         return info, p
+
+    def commit(self, task_id: int, commitment: bytes, send, what: str, outcome: Outcome) -> None:
+        """Send `commitment` with `send(task_id, commitment)` unless the chain holds
+        it already, then record that it is committed."""
+        p = self.ctx.client.participant(task_id, self.ctx.address)
+        if bytes(p.commitment) != commitment:
+            send(task_id, commitment)
+            outcome.did.append(f"committed {what} to task {task_id}")
+        self.remember(task_id, committed=True)
 
     def revealable(self, task_id: int, p, outcome: Outcome, what: str) -> dict | None:
         """The state record to reveal from, or None when there is nothing to

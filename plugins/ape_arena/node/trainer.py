@@ -4,21 +4,15 @@ commit, reveal, settle."""
 from pathlib import Path
 
 from ape_arena.chain import tasks as chain_tasks
-from ape_arena.chain.tasks import (
-    PHASE_EVAL_REVEAL,
-    PHASE_MODEL_REVEAL,
-    PHASE_SCORE_COMMIT,
-    PHASE_SCORE_REVEAL,
-    ROLE_TRAINER,
-    TaskError,
-)
+from ape_arena.chain.tasks import PHASE_MODEL_REVEAL, ROLE_TRAINER, TaskError
 from ape_arena.node.context import NodeContext, Outcome, _bytes, _hex, _salt, fetch_public
-from ape_arena.node.role import _Role
+from ape_arena.node.role import SETTLE, _Role
 
 
 class Trainer(_Role):
     role_name = "trainer"
     role = ROLE_TRAINER
+    action = "train"
 
     def __init__(
         self,
@@ -33,30 +27,16 @@ class Trainer(_Role):
         # A model trained elsewhere (e.g. under torchrun) to publish as it is.
         self.model_dir = model_dir
 
-    def advance(self, task_id: int) -> Outcome:
-        outcome = Outcome()
-        info, p = self.begin(task_id, outcome, "train")
+    def step(self, task_id: int, info, p, outcome: Outcome) -> tuple[int, str]:
+        """Train and commit in the submit phase, reveal in the model reveal phase."""
         if p is None:
             self._train_and_commit(task_id, info, outcome)
-            outcome.next_at, outcome.next_step = info.deadlines.submit_end, "reveal the model"
-            return outcome
+            return info.deadlines.submit_end, "reveal the model"
         if info.phase == PHASE_MODEL_REVEAL:
             self._reveal(task_id, p, outcome)
-            outcome.next_at, outcome.next_step = (
-                info.deadlines.score_reveal_end,
-                "finalize and claim",
-            )
-            return outcome
-        if info.phase in (PHASE_EVAL_REVEAL, PHASE_SCORE_COMMIT, PHASE_SCORE_REVEAL):
-            if p.committed and not p.revealed:
-                outcome.did.append(f"missed the model reveal of task {task_id}: it earns nothing")
-            outcome.next_at, outcome.next_step = (
-                info.deadlines.score_reveal_end,
-                "finalize and claim",
-            )
-            return outcome
-        self.settle(task_id, info.phase, outcome)
-        return outcome
+        elif p.committed and not p.revealed:  # eval reveal to score reveal: too late
+            outcome.did.append(f"missed the model reveal of task {task_id}: it earns nothing")
+        return info.deadlines.score_reveal_end, SETTLE
 
     def _train_and_commit(self, task_id: int, info, outcome: Outcome) -> None:
         ctx = self.ctx
@@ -81,11 +61,7 @@ class Trainer(_Role):
         commitment = chain_tasks.model_commitment(
             _bytes(record["model_hash"]), ctx.address, _bytes(record["salt"])
         )
-        p = ctx.client.participant(task_id, ctx.address)
-        if bytes(p.commitment) != commitment:
-            ctx.client.commit_model(task_id, commitment)
-            outcome.did.append(f"committed the model to task {task_id}")
-        self.remember(task_id, committed=True)
+        self.commit(task_id, commitment, ctx.client.commit_model, "the model", outcome)
 
     def _checked_model(self, folder: Path, kind_params: dict) -> Path:
         """A model folder from elsewhere: safetensors + config, within bounds."""

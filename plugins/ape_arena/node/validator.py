@@ -10,12 +10,12 @@ from ape_arena.chain.tasks import (
     PHASE_EVAL_REVEAL,
     PHASE_MODEL_REVEAL,
     PHASE_SCORE_COMMIT,
-    PHASE_SCORE_REVEAL,
+    PHASE_SUBMIT,
     ROLE_VALIDATOR,
     TaskError,
 )
 from ape_arena.node.context import NodeContext, Outcome, _bytes, _hex, _salt, fetch_public
-from ape_arena.node.role import _Role
+from ape_arena.node.role import SETTLE, _Role
 from ape_arena.untrusted import clip
 
 ScoreFn = Callable[[int, list[str], dict[str, tuple[bytes, str]]], list[int]]
@@ -24,6 +24,7 @@ ScoreFn = Callable[[int, list[str], dict[str, tuple[bytes, str]]], list[int]]
 class Validator(_Role):
     role_name = "validator"
     role = ROLE_VALIDATOR
+    action = "validate"
 
     def __init__(self, ctx: NodeContext, stake: int | None = None, scorer: ScoreFn | None = None):
         super().__init__(ctx)
@@ -31,34 +32,19 @@ class Validator(_Role):
         # The demo's lazy validator replaces the scorer; everyone else scores.
         self.scorer = scorer
 
-    def advance(self, task_id: int) -> Outcome:
-        outcome = Outcome()
-        info, p = self.begin(task_id, outcome, "validate")
-        if p is None:
-            outcome.next_at, outcome.next_step = info.deadlines.reveal_end, "wait for the eval set"
-            return outcome
+    def step(self, task_id: int, info, p, outcome: Outcome) -> tuple[int, str]:
+        """Wait for the eval set, score and commit in the score commit phase, reveal after."""
+        deadlines = info.deadlines
+        if info.phase == PHASE_SUBMIT:
+            return deadlines.reveal_end, "wait for the eval set"
         if info.phase in (PHASE_MODEL_REVEAL, PHASE_EVAL_REVEAL):
-            end = (
-                info.deadlines.reveal_end
-                if info.phase == PHASE_MODEL_REVEAL
-                else info.deadlines.eval_end
-            )
-            outcome.next_at, outcome.next_step = end, "score once the eval set is revealed"
-            return outcome
+            end = deadlines.reveal_end if info.phase == PHASE_MODEL_REVEAL else deadlines.eval_end
+            return end, "score once the eval set is revealed"
         if info.phase == PHASE_SCORE_COMMIT:
             self._score_and_commit(task_id, info, outcome)
-            outcome.next_at = info.deadlines.score_commit_end
-            outcome.next_step = "reveal the scores"
-            return outcome
-        if info.phase == PHASE_SCORE_REVEAL:
-            self._reveal(task_id, p, outcome)
-            outcome.next_at, outcome.next_step = (
-                info.deadlines.score_reveal_end,
-                "finalize and claim",
-            )
-            return outcome
-        self.settle(task_id, info.phase, outcome)
-        return outcome
+            return deadlines.score_commit_end, "reveal the scores"
+        self._reveal(task_id, p, outcome)  # the score reveal phase
+        return deadlines.score_reveal_end, SETTLE
 
     def _score_and_commit(self, task_id: int, info, outcome: Outcome) -> None:
         ctx = self.ctx
@@ -73,11 +59,7 @@ class Validator(_Role):
             record = self.remember(task_id, scores=scores, salt=_hex(_salt()))
         scores = [int(s) for s in record["scores"]]
         commitment = chain_tasks.score_commitment(scores, ctx.address, _bytes(record["salt"]))
-        p = ctx.client.participant(task_id, ctx.address)
-        if bytes(p.commitment) != commitment:
-            ctx.client.commit_scores(task_id, commitment)
-            outcome.did.append(f"committed {len(scores)} scores to task {task_id}")
-        self.remember(task_id, committed=True)
+        self.commit(task_id, commitment, ctx.client.commit_scores, f"{len(scores)} scores", outcome)
 
     def score_all(self, task_id, info, trainers, models, outcome) -> list[int]:
         """Fetch, verify and score every revealed model; INVALID for the rest.

@@ -21,13 +21,16 @@ The input is validated loosely: every key is optional, a missing value or
     story: [str]
     conservation: {ok, rows: [{holder, amount}], total, supply, difference}
 
-Amounts are ARENA (not wei) and metrics are in the task's own unit; both are
-shown with 4 decimals and thousands separators.
+Amounts (reward, emission, train_reward, validator_reward, fee, commission,
+to_pool, operator_share, share, slashed, amount, total, supply, difference)
+are integers of wei, shown in ARENA by `ape_arena.units.format_arena`; any
+other value there is shown as text and draws no bar. Metrics (consensus,
+scores) and trust are in their own unit, shown with 4 decimals and thousands
+separators. The charts are drawn by `report/charts.py`.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,18 +38,24 @@ from pathlib import Path
 from typing import Any
 
 from ape_arena.files import write_bytes_atomically
+from ape_arena.report.charts import (
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    Plot,
+    Svg,
+    escape,
+    nice_ticks,
+    shorten,
+)
+from ape_arena.units import WAD, format_arena
 
 DASH = "-"
 UNIT = "ARENA"
 DEFAULT_TITLE = "AIArena report"
-DECIMALS = 4  # metrics and ARENA amounts alike
+METRIC_DECIMALS = 4  # consensus scores, validators' scores, trust
 
-# Okabe-Ito palette: told apart under the common colour-vision deficiencies.
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-GREEN = "#009E73"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
 ROLE_COLOURS = {"trainer": BLUE, "validator": ORANGE}
 OTHER_ROLE_COLOUR = PURPLE
 
@@ -61,7 +70,6 @@ TOP = 8
 AXIS_HEIGHT = 46  # tick labels and the axis title under the plot
 LABEL_CHARS = 24  # longer labels are cut with an ellipsis; the full one is the tooltip
 MARKER_CHARS = 64  # the same for what a marker row says
-MAX_STEPS = 5  # at most this many round steps from 0 to the axis maximum
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -206,7 +214,7 @@ def _task_summary(task: Mapping[str, Any]) -> str:
     metric = _text(task.get("metric"))
     if direction:
         metric += f' <span class="hint">({direction})</span>'
-    split_total = _sum(task.get("train_reward"), task.get("validator_reward"))
+    split_total = _total(task.get("train_reward"), task.get("validator_reward"))
     items = [
         ("Task", _text(task.get("id"))),
         ("Kind", _text(task.get("kind"))),
@@ -251,10 +259,10 @@ def _leaderboard(
                 _text(submission.get("rank")),
                 _who(submission),
                 _count(submission.get("params")),
-                _fixed(submission.get("consensus")),
+                _metric(submission.get("consensus")),
                 _status(submission.get("status")),
                 *(_score(scores, name) for name in score_columns),
-                _fixed(submission.get("reward")),
+                _amount(submission.get("reward")),
             ]
         )
     bars = []
@@ -263,21 +271,16 @@ def _leaderboard(
         consensus = _finite(submission.get("consensus"))
         status = submission.get("status")
         if consensus is not None and status in (None, "valid"):
-            bars.append(_Bar(label, consensus, _fixed(consensus)))
+            bars.append(_Bar(label, consensus, _metric(consensus)))
         else:
             bars.append(_Bar(label, None, _plain(status) if status else "no consensus score"))
     axis = _plain(task.get("metric"), "consensus score")
     direction = _direction(task.get("lower_is_better"))
     if direction:
         axis += f" ({direction})"
-    chart = _bar_chart("chart-consensus", "Consensus score per submission", bars, axis)
-    return (
-        "<section>\n<h2>Leaderboard</h2>\n"
-        + _table(columns, rows, "No submissions.")
-        + "\n<h3>Consensus score per submission</h3>\n"
-        + chart
-        + "\n</section>"
-    )
+    title = "Consensus score per submission"
+    chart = _bar_chart("chart-consensus", title, bars, axis)
+    return _section("Leaderboard", _table(columns, rows, "No submissions."), title, chart)
 
 
 def _validators(validators: list[Mapping[str, Any]]) -> str:
@@ -291,9 +294,9 @@ def _validators(validators: list[Mapping[str, Any]]) -> str:
     rows = [
         [
             _who(validator),
-            _fixed(validator.get("trust")),
+            _metric(validator.get("trust")),
             _text(validator.get("revealed")),
-            _fixed(validator.get("reward")),
+            _amount(validator.get("reward")),
             _text(validator.get("note")),
         ]
         for validator in validators
@@ -305,18 +308,14 @@ def _validators(validators: list[Mapping[str, Any]]) -> str:
         if trust is None:
             bars.append(_Bar(label, None, "no trust score"))
         else:
-            bars.append(_Bar(label, trust, _fixed(trust), GREEN))
-    chart = _bar_chart("chart-trust", "Trust per validator", bars, "trust (0 to 1)", 1.0)
-    return (
-        "<section>\n<h2>Validators</h2>\n"
-        + _table(columns, rows, "No validators.")
-        + "\n<h3>Trust per validator</h3>\n"
-        + chart
-        + "\n</section>"
-    )
+            bars.append(_Bar(label, trust, _metric(trust), GREEN))
+    title = "Trust per validator"
+    chart = _bar_chart("chart-trust", title, bars, "trust (0 to 1)", 1.0)
+    return _section("Validators", _table(columns, rows, "No validators."), title, chart)
 
 
 def _payouts(payouts: list[Mapping[str, Any]]) -> str:
+    amounts = ("reward", "commission", "to_pool", "operator_share")
     columns = [
         _Column("Participant"),
         _Column("Role"),
@@ -331,12 +330,9 @@ def _payouts(payouts: list[Mapping[str, Any]]) -> str:
         [
             _text(payout.get("label")),
             _text(payout.get("role")),
-            _fixed(payout.get("reward")),
-            _fixed(payout.get("commission")),
-            _fixed(payout.get("to_pool")),
-            _fixed(payout.get("operator_share")),
+            *(_amount(payout.get(key)) for key in amounts),
             _delegators(payout.get("delegators")),
-            _fixed(payout.get("slashed")),
+            _amount(payout.get("slashed")),
         ]
         for payout in payouts
     ]
@@ -351,12 +347,9 @@ def _payouts(payouts: list[Mapping[str, Any]]) -> str:
             [
                 "Total",
                 "",
-                *(
-                    _fixed(_sum(*(payout.get(key) for payout in payouts)))
-                    for key in ("reward", "commission", "to_pool", "operator_share")
-                ),
-                _fixed(_sum(*delegated)),
-                _fixed(_sum(*(payout.get("slashed") for payout in payouts))),
+                *(_amount(_total(*(payout.get(key) for payout in payouts))) for key in amounts),
+                _amount(_total(*delegated)),
+                _amount(_total(*(payout.get("slashed") for payout in payouts))),
             ]
         ]
     bars = []
@@ -365,15 +358,14 @@ def _payouts(payouts: list[Mapping[str, Any]]) -> str:
         role = _plain(payout.get("role"), "other")
         colour = ROLE_COLOURS.get(role.lower(), OTHER_ROLE_COLOUR)
         roles.setdefault(role, colour)
-        reward = _finite(payout.get("reward"))
+        reward = payout.get("reward")
         label = _plain(payout.get("label"))
-        if reward is None:
+        if not _is_wei(reward):
             bars.append(_Bar(label, None, "no reward figure"))
             continue
-        bars.append(_Bar(label, reward, _fixed(reward), colour))
-    chart = _bar_chart(
-        "chart-rewards", "Reward per participant", bars, f"reward ({UNIT}, before commission)"
-    )
+        bars.append(_Bar(label, reward / WAD, format_arena(reward), colour))
+    title = "Reward per participant"
+    chart = _bar_chart("chart-rewards", title, bars, f"reward ({UNIT}, before commission)")
     legend = ""
     if bars:
         swatches = "".join(
@@ -381,14 +373,8 @@ def _payouts(payouts: list[Mapping[str, Any]]) -> str:
             for role, colour in roles.items()
         )
         legend = f'\n<p class="legend">Role:{swatches}</p>'
-    return (
-        "<section>\n<h2>Payouts</h2>\n"
-        + _table(columns, rows, "No payouts.", foot)
-        + "\n<h3>Reward per participant</h3>\n"
-        + chart
-        + legend
-        + "\n</section>"
-    )
+    table = _table(columns, rows, "No payouts.", foot)
+    return _section("Payouts", table, title, chart + legend)
 
 
 def _story(story: Any) -> str:
@@ -411,13 +397,13 @@ def _conservation(conservation: Mapping[str, Any]) -> str:
         badge = '<span class="badge unchecked">not checked</span>'
     columns = [_Column("Holder"), _Column(f"Amount ({UNIT})", numeric=True)]
     rows = [
-        [_text(row.get("holder")), _fixed(row.get("amount"))]
+        [_text(row.get("holder")), _amount(row.get("amount"))]
         for row in _records(conservation.get("rows"))
     ]
     foot = [
-        ["Total", _fixed(conservation.get("total"))],
-        ["Supply", _fixed(conservation.get("supply"))],
-        ["Difference", _fixed(conservation.get("difference"))],
+        ["Total", _amount(conservation.get("total"))],
+        ["Supply", _amount(conservation.get("supply"))],
+        ["Difference", _amount(conservation.get("difference"))],
     ]
     return (
         f"<section>\n<h2>Conservation check {badge}</h2>\n"
@@ -429,6 +415,15 @@ def _conservation(conservation: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 # Tables and charts
 # ---------------------------------------------------------------------------
+
+
+def _section(heading: str, table: str, chart_title: str, chart: str) -> str:
+    """A section of the page: its heading and table (HTML), then its chart
+    (HTML) under the chart's title (plain text)."""
+    return (
+        f"<section>\n<h2>{_text(heading)}</h2>\n{table}\n"
+        f"<h3>{_text(chart_title)}</h3>\n{chart}\n</section>"
+    )
 
 
 def _table(
@@ -481,80 +476,32 @@ def _bar_chart(
     if not bars:
         return '<p class="empty">Nothing to chart.</p>'
     values = [bar.value for bar in bars if bar.value is not None]
-    step, steps, decimals = _axis(domain_max if domain_max is not None else max(values, default=0))
-    axis_max = step * steps
-    plot_bottom = TOP + ROW_HEIGHT * len(bars)
-    height = plot_bottom + AXIS_HEIGHT
-    x0 = LABEL_WIDTH
-    parts = [
-        f'<svg id="{chart_id}" class="chart" viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'width="{CHART_WIDTH}" height="{height}" role="img" aria-labelledby="{chart_id}-title">',
-        f'<title id="{chart_id}-title">{_text(title)}</title>',
-    ]
-    for index in range(steps + 1):
-        x = x0 + PLOT_WIDTH * index / steps
-        parts.append(
-            f'<line class="grid" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{plot_bottom}"/>'
-        )
-        parts.append(
-            f'<text class="tick" x="{x:.1f}" y="{plot_bottom + 16}" text-anchor="middle">'
-            f"{step * index:,.{decimals}f}</text>"
-        )
-    parts.append(f'<line class="baseline" x1="{x0}" y1="{TOP}" x2="{x0}" y2="{plot_bottom}"/>')
-    parts.append(
-        f'<line class="baseline" x1="{x0}" y1="{plot_bottom}" x2="{x0 + PLOT_WIDTH}" '
-        f'y2="{plot_bottom}"/>'
-    )
-    parts.append(
-        f'<text class="axis-title" x="{x0 + PLOT_WIDTH / 2:.1f}" y="{height - 8}" '
-        f'text-anchor="middle">{_text(axis_title)}</text>'
-    )
+    ticks = nice_ticks(domain_max if domain_max is not None else max(values, default=0))
+    plot_height = ROW_HEIGHT * len(bars)
+    height = TOP + plot_height + AXIS_HEIGHT
+    svg = Svg(CHART_WIDTH, height, title, element_id=chart_id, css_class="chart")
+    box = (LABEL_WIDTH, TOP, PLOT_WIDTH, plot_height)
+    plot = Plot(svg, box, x=(0.0, ticks.top), clamp_x=True)
+    plot.x_ticks(ticks.labelled(), grid={"cls": "grid"}, label={"cls": "tick"})
+    plot.axes(cls="baseline")
+    plot.x_title(axis_title, height - 8, cls="axis-title")
+    centred = {"dominant_baseline": "middle"}
     for row, bar in enumerate(bars):
-        top = TOP + row * ROW_HEIGHT
-        middle = top + ROW_HEIGHT / 2
-        bar_top = top + (ROW_HEIGHT - BAR_HEIGHT) / 2
-        parts.append(f"<g><title>{_text(bar.label)}: {_text(bar.text)}</title>")
-        parts.append(
-            f'<text class="label" x="{x0 - 8}" y="{middle:.1f}" text-anchor="end" '
-            f'dominant-baseline="middle">{_text(_truncate(bar.label, LABEL_CHARS))}</text>'
-        )
-        if bar.value is None:
-            parts.append(
-                f'<rect class="marker-box" x="{x0 + 6}" y="{middle - 6:.1f}" width="12" '
-                'height="12"/>'
-            )
-            says = _text(_truncate(bar.text, MARKER_CHARS))
-            parts.append(
-                f'<text class="marker" x="{x0 + 24}" y="{middle:.1f}" '
-                f'dominant-baseline="middle">{says}: no bar</text>'
-            )
-        else:
-            width = PLOT_WIDTH * min(max(bar.value, 0.0) / axis_max, 1.0)
-            parts.append(
-                f'<rect class="bar" x="{x0}" y="{bar_top:.1f}" width="{width:.1f}" '
-                f'height="{BAR_HEIGHT}" fill="{bar.colour}"/>'
-            )
-            parts.append(
-                f'<text class="value" x="{x0 + width + 6:.1f}" y="{middle:.1f}" '
-                f'dominant-baseline="middle">{_text(bar.text)}</text>'
-            )
-        parts.append("</g>")
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _axis(top: float) -> tuple[float, int, int]:
-    """A round step (1, 2, 2.5 or 5 times a power of ten), how many steps reach
-    `top`, and the decimals a tick label needs. A `top` that is not a positive
-    finite number (or is too small to divide) gives the axis 0..1."""
-    if not (math.isfinite(top) and top > 1e-300):
-        top = 1.0
-    raw = top / MAX_STEPS
-    base = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * base for m in (1, 2, 2.5, 5, 10) if raw <= m * base * (1 + 1e-9))
-    steps = max(1, math.ceil(top / step - 1e-9))
-    decimals = next((d for d in range(20) if abs(round(step, d) - step) <= step * 1e-9), 4)
-    return step, steps, decimals
+        middle = TOP + ROW_HEIGHT * (row + 0.5)
+        with svg.group(tooltip=f"{bar.label}: {bar.text}"):
+            label = shorten(bar.label, LABEL_CHARS)
+            svg.text(LABEL_WIDTH - 8, middle, label, anchor="end", cls="label", **centred)
+            if bar.value is None:
+                svg.rect(LABEL_WIDTH + 6, middle - 6, 12, 12, cls="marker-box")
+                says = f"{shorten(bar.text, MARKER_CHARS)}: no bar"
+                svg.text(LABEL_WIDTH + 24, middle, says, cls="marker", **centred)
+            else:
+                bar_top = middle - BAR_HEIGHT / 2
+                end = plot.hbar(
+                    max(bar.value, 0.0), bar_top, BAR_HEIGHT, cls="bar", fill=bar.colour
+                )
+                svg.text(end + 6, middle, bar.text, cls="value", **centred)
+    return svg.render()
 
 
 # ---------------------------------------------------------------------------
@@ -581,7 +528,7 @@ def _score(scores: Mapping[str, Any], name: str) -> str:
         return DASH
     if scores[name] is None:
         return '<span class="muted">invalid</span>'
-    return _fixed(scores[name])
+    return _metric(scores[name])
 
 
 def _who(record: Mapping[str, Any]) -> str:
@@ -615,7 +562,7 @@ def _delegators(value: Any) -> str:
         return DASH
     items = "".join(
         f"<li><span>{_text(delegator.get('label'))}</span>"
-        f"<span>{_fixed(delegator.get('share'))}</span></li>"
+        f"<span>{_amount(delegator.get('share'))}</span></li>"
         for delegator in delegators
     )
     return f'<ul class="shares">{items}</ul>'
@@ -630,20 +577,26 @@ def _direction(lower_is_better: Any) -> str:
 
 
 def _arena(value: Any) -> str:
-    if not _is_number(value):
+    """An amount in wei as ARENA with the unit; anything else as text."""
+    if not _is_wei(value):
         return _text(value)
-    return f'{_fixed(value)} <span class="unit">{UNIT}</span>'
+    return f'{_amount(value)} <span class="unit">{UNIT}</span>'
 
 
-def _percent(part: Any, total: float | None) -> str:
-    share = _finite(part)
-    if share is None or not total:
+def _amount(value: Any) -> str:
+    """An amount in wei as ARENA (`format_arena`, escaped: dust reads "<0.000001");
+    anything else as text."""
+    return _text(format_arena(value) if _is_wei(value) else value)
+
+
+def _percent(part: Any, total: int | None) -> str:
+    if not _is_wei(part) or not total:
         return ""
-    return f' <span class="hint">({100 * share / total:.1f}%)</span>'
+    return f' <span class="hint">({100 * part / total:.1f}%)</span>'
 
 
-def _fixed(value: Any, decimals: int = DECIMALS) -> str:
-    """A number with thousands separators and fixed decimals; anything else as text."""
+def _metric(value: Any, decimals: int = METRIC_DECIMALS) -> str:
+    """A metric or trust with thousands separators and fixed decimals; anything else as text."""
     if not _is_number(value):
         return _text(value)
     if value == 0:
@@ -654,13 +607,13 @@ def _fixed(value: Any, decimals: int = DECIMALS) -> str:
 def _count(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return _fixed(value, 0)
+    return _metric(value, 0)
 
 
-def _sum(*values: Any) -> float | None:
-    """The sum of the finite numbers among `values`; None when there are none."""
-    numbers = [number for number in map(_finite, values) if number is not None]
-    return math.fsum(numbers) if numbers else None
+def _total(*values: Any) -> int | None:
+    """The exact sum of the amounts (wei) among `values`; None when there are none."""
+    amounts = [value for value in values if _is_wei(value)]
+    return sum(amounts) if amounts else None
 
 
 def _text(value: Any) -> str:
@@ -669,7 +622,7 @@ def _text(value: Any) -> str:
         return DASH
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return html.escape(str(value), quote=True)
+    return escape(value)
 
 
 def _plain(value: Any, default: str = DASH) -> str:
@@ -677,12 +630,12 @@ def _plain(value: Any, default: str = DASH) -> str:
     return default if value is None or value == "" else str(value)
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_wei(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _finite(value: Any) -> float | None:
