@@ -11,14 +11,21 @@
         delay. Every action costs O(1) gas whatever the number of delegators.
 @dev Accounting is internal: tokens sent to this contract outside its
      functions are not counted anywhere. With `A` = pool.total_assets:
-         balanceOf(this) == sum(A) + total_unbonding + treasury_owed
-                            + sum(pool.commission_owed)
+         balanceOf(this) == sum(A) + sum(pool.pending) + total_unbonding
+                            + treasury_owed + sum(pool.commission_owed)
      holds exactly after every call (tests/fuzz checks it). Share maths is in
      modules/pool_shares.vy and rounds in the pool's favour.
 @custom:security Withdrawal rule: a withdrawal request draws only on the
      pool's unlocked stake (A - pool.locked). A request for more reverts with
      "staking: amount exceeds unlocked stake"; stake locked in a running task
      can never leave the pool, so a slash always finds its tokens.
+     Activation rule: stake deposited while part of the pool is locked in a
+     task waits in `pool.pending` and becomes pool shares only at the pool's
+     next allocation, or at the first deposit or withdrawal request made
+     when nothing is locked. A task pays its reward (and takes its slash) in
+     the same claim that releases its stake, so stake that arrives after an
+     allocation is never paid for a task it was not at risk in: a deposit
+     made just before a claim earns nothing from it.
 """
 
 from ethereum.ercs import IERC20
@@ -51,8 +58,14 @@ exports: (
 # ---------------------------------------------------------------------------
 
 # @notice Role of the protocol contracts that may allocate, release, slash
-#         and pay rewards.
+#         and pay rewards. Its admin is PROTOCOL_ADMIN_ROLE, not governance.
 PROTOCOL_ROLE: public(constant(bytes32)) = keccak256("PROTOCOL_ROLE")
+
+# @notice Admin of PROTOCOL_ROLE and of itself: the admin named at deploy
+#         holds it to name the task manager and renounces it before handing
+#         DEFAULT_ADMIN_ROLE to governance, after which the protocol
+#         contracts are fixed for good (no proposal can add one).
+PROTOCOL_ADMIN_ROLE: public(constant(bytes32)) = keccak256("PROTOCOL_ADMIN_ROLE")
 
 # @notice Role of the emergency guardian: it may pause new stakes (and with
 #         them new tasks), nothing else. Governance grants and revokes it.
@@ -63,7 +76,9 @@ MIN_UNBONDING_DELAY: public(constant(uint256)) = 3_600  # 1 hour
 MAX_UNBONDING_DELAY: public(constant(uint256)) = 60 * 86_400  # 60 days
 MAX_COMMISSION_NOTICE: public(constant(uint256)) = 30 * 86_400  # 30 days
 MAX_COMMISSION_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
-MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 10_000  # 100%
+MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
+# An operator keeps at least 10% of what its pool has locked, at first.
+DEFAULT_MIN_SELF_STAKE_BPS: constant(uint256) = 1_000
 
 # Largest amount one call accepts: the token's supply cap. With it and
 # MAX_TOTAL_SHARES every product in modules/pool_shares.vy fits in 256 bits.
@@ -103,6 +118,16 @@ struct Pool:
     locked: uint256
     # Commission earned and not yet claimed by the operator (outside A).
     commission_owed: uint256
+    # Stake deposited while some of the pool was locked, not yet shares
+    # (outside A), and the number of activations so far.
+    pending: uint256
+    epoch: uint256
+
+
+struct Activation:
+    # Pending stake that became shares at one activation, and those shares.
+    assets: uint256
+    shares: uint256
 
 
 # ---------------------------------------------------------------------------
@@ -117,6 +142,13 @@ shares: public(HashMap[address, HashMap[address, uint256]])
 
 # @notice locked_by[operator][protocol contract]: stake that contract locked.
 locked_by: public(HashMap[address, HashMap[address, uint256]])
+
+# _deposits[operator][holder]: packed (amount << 64 | epoch) of the holder's
+# stake waiting for the pool's activation number `epoch`.
+_deposits: HashMap[address, HashMap[address, uint256]]
+
+# _activations[operator][epoch]: what that activation turned into shares.
+_activations: HashMap[address, HashMap[uint256, Activation]]
 
 # _unbonding[holder][operator]: packed (amount << 64 | unlock_at). One entry
 # per holder and pool: a new request adds its amount and restarts the delay.
@@ -150,6 +182,10 @@ max_commission_bps: public(uint256)
 max_slash_bps: public(uint256)
 # @notice Weight of delegated stake in the effective stake (epsilon), in bps.
 delegation_weight_bps: public(uint256)
+# @notice Least own stake an operator keeps, as a fraction of what its pool
+#         has locked, in bps: checked when stake is locked and when the
+#         operator asks its own stake back.
+min_self_stake_bps: public(uint256)
 # The receiver of slashed tokens is `treasury`, in modules/governed.vy.
 
 
@@ -164,6 +200,12 @@ event PoolOpened:
 event Delegated:
     operator: indexed(address)
     holder: indexed(address)
+    assets: uint256
+    shares: uint256
+
+event StakeActivated:
+    operator: indexed(address)
+    epoch: uint256
     assets: uint256
     shares: uint256
 
@@ -239,7 +281,8 @@ def __init__(
     """
     @notice Deploy the staking contract with its parameters.
     @dev The deployer gives up DEFAULT_ADMIN_ROLE when `admin` is another
-         address; every parameter goes through its bounded setter.
+         address; every parameter goes through its bounded setter. `admin`
+         also holds PROTOCOL_ADMIN_ROLE until it renounces it.
     @param token_ The staked token.
     @param admin The parameter and role administrator (later: governance).
     @param treasury_ Receiver of slashed tokens.
@@ -252,11 +295,15 @@ def __init__(
     assert token_.address != empty(address), "staking: token is the zero address"
     token = token_
     governed.__init__("staking", admin, treasury_)
+    access_control._set_role_admin(PROTOCOL_ROLE, PROTOCOL_ADMIN_ROLE)
+    access_control._set_role_admin(PROTOCOL_ADMIN_ROLE, PROTOCOL_ADMIN_ROLE)
+    access_control._grant_role(PROTOCOL_ADMIN_ROLE, admin)
     self._set_unbonding_delay(unbonding_delay_)
     self._set_commission_notice(commission_notice_)
     self._set_max_commission_bps(max_commission_bps_)
     self._set_max_slash_bps(max_slash_bps_)
     self._set_delegation_weight_bps(delegation_weight_bps_)
+    self._set_min_self_stake_bps(DEFAULT_MIN_SELF_STAKE_BPS)
 
 
 # ---------------------------------------------------------------------------
@@ -288,10 +335,12 @@ def delegate(operator: address, amount: uint256) -> uint256:
     """
     @notice Stake `amount` in `operator`'s pool and receive pool shares; an
             operator stakes more by delegating to its own pool.
-    @dev Needs an allowance of `amount` for this contract. O(1) gas.
+    @dev Needs an allowance of `amount` for this contract. O(1) gas. While
+         part of the pool is locked the stake waits for activation (see the
+         activation rule) and no shares are minted yet.
     @param operator The pool's operator.
     @param amount Tokens to stake, in wei.
-    @return The shares minted.
+    @return The shares minted (0 while the stake waits).
     """
     assert not self.paused, "staking: new stakes are paused"
     assert self.pools[operator].opened, "staking: no such pool"
@@ -304,27 +353,43 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
     @notice Start unbonding `amount` tokens of the caller's stake in
             `operator`'s pool; they stop earning rewards at once and can be
             withdrawn after `unbonding_delay`.
-    @dev Burns ceil(amount * (S + VS) / (A + VA)) shares. A new request while
-         one is pending adds to it and restarts the delay for the whole sum.
-         Only the pool's unlocked stake can be requested.
+    @dev Draws first on the caller's stake not yet activated, then burns
+         ceil(rest * (S + VS) / (A + VA)) shares. A new request while one is
+         pending adds to it and restarts the delay for the whole sum. Only
+         the pool's unlocked stake can be requested.
     @param operator The pool's operator.
     @param amount Tokens to unbond, in wei.
     @return The time at which the tokens can be withdrawn.
     """
     assert amount != 0, "staking: zero amount"
-    total_assets: uint256 = self.pools[operator].total_assets
-    total_shares: uint256 = self.pools[operator].total_shares
-    held: uint256 = self.shares[operator][msg.sender]
-    # Checked before the share maths: amount <= total_assets <= MAX_AMOUNT.
-    assert amount <= pool_shares._to_assets_down(held, total_assets, total_shares), "staking: amount exceeds stake"
-    # locked <= total_assets is an invariant of this contract.
-    assert amount <= unsafe_sub(total_assets, self.pools[operator].locked), "staking: amount exceeds unlocked stake"
-    burnt: uint256 = pool_shares._to_shares_up(amount, total_assets, total_shares)
-
-    # burnt <= held <= total_shares, and amount <= total_assets - locked.
-    self.shares[operator][msg.sender] = unsafe_sub(held, burnt)
-    self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
-    self.pools[operator].total_assets = unsafe_sub(total_assets, amount)
+    self._settle(operator, msg.sender)
+    waiting: uint256 = self._deposits[operator][msg.sender] >> _UNLOCK_BITS
+    from_waiting: uint256 = min(amount, waiting)
+    rest: uint256 = amount - from_waiting
+    burnt: uint256 = 0
+    if from_waiting != 0:
+        # The entry's epoch is the pool's current one (it was just settled).
+        self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | self.pools[operator].epoch
+        self.pools[operator].pending -= from_waiting
+    if rest != 0:
+        # Waiting stake first, whole; then shares, once what waits in an
+        # idle pool has become shares.
+        self._activate_if_idle(operator)
+        self._settle(operator, msg.sender)
+        total_assets: uint256 = self.pools[operator].total_assets
+        total_shares: uint256 = self.pools[operator].total_shares
+        held: uint256 = self.shares[operator][msg.sender]
+        # Checked before the share maths: rest <= total_assets <= MAX_AMOUNT.
+        assert rest <= pool_shares._to_assets_down(held, total_assets, total_shares), "staking: amount exceeds stake"
+        # locked <= total_assets is an invariant of this contract.
+        assert rest <= unsafe_sub(total_assets, self.pools[operator].locked), "staking: amount exceeds unlocked stake"
+        burnt = pool_shares._to_shares_up(rest, total_assets, total_shares)
+        # burnt <= held <= total_shares, and rest <= total_assets - locked.
+        self.shares[operator][msg.sender] = unsafe_sub(held, burnt)
+        self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
+        self.pools[operator].total_assets = unsafe_sub(total_assets, rest)
+        if msg.sender == operator:
+            assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 
     entry: uint256 = self._unbonding[msg.sender][operator]
     unlock_at: uint256 = block.timestamp + self.unbonding_delay
@@ -366,7 +431,8 @@ def set_commission(commission_bps: uint256):
     """
     @notice Change the caller's pool commission. A cut takes effect at once
             (and cancels a pending raise); a raise takes effect after
-            `commission_notice` seconds.
+            `commission_notice` seconds, may only be made while nothing of
+            the pool is locked, and no stake is locked until it applies.
     @param commission_bps The new commission, at most max_commission_bps.
     """
     assert self.pools[msg.sender].opened, "staking: no such pool"
@@ -378,6 +444,9 @@ def set_commission(commission_bps: uint256):
         self.pools[msg.sender].pending_commission_at = 0
         log CommissionChanged(operator=msg.sender, commission_bps=commission_bps)
     else:
+        # Delegators see a raise coming with all their stake unlocked: none
+        # is locked now, and allocate() locks none until the raise applies.
+        assert self.pools[msg.sender].locked == 0, "staking: no commission raise while stake is locked"
         effective_at: uint256 = block.timestamp + self.commission_notice
         self.pools[msg.sender].pending_commission_bps = commission_bps
         self.pools[msg.sender].pending_commission_at = effective_at
@@ -423,17 +492,24 @@ def sweep_to_treasury() -> uint256:
 def allocate(operator: address, amount: uint256):
     """
     @notice Lock `amount` of `operator`'s pool stake for the caller (a task).
-    @dev PROTOCOL_ROLE only. The stake keeps earning and can be slashed, but
-         cannot be withdrawn until the caller releases it.
+    @dev PROTOCOL_ROLE only. Activates the pool's pending stake first. The
+         stake keeps earning and can be slashed, but cannot be withdrawn until
+         the caller releases it.
     @param operator The pool's operator.
     @param amount Tokens to lock, at most the pool's unlocked stake.
     """
     self._check_protocol()
     assert self.pools[operator].opened, "staking: no such pool"
     assert amount != 0, "staking: zero amount"
+    pending_at: uint256 = self.pools[operator].pending_commission_at
+    assert pending_at == 0 or block.timestamp >= pending_at, "staking: a commission raise is pending"
+    # Stake that waited for this allocation joins the pool and is at risk
+    # in the task from now on.
+    self._activate(operator)
     locked: uint256 = self.pools[operator].locked
     # locked <= total_assets is an invariant of this contract.
     assert amount <= unsafe_sub(self.pools[operator].total_assets, locked), "staking: not enough unlocked stake"
+    assert self._assets_of(operator, operator) * constants.BPS >= (locked + amount) * self.min_self_stake_bps, "staking: operator's own stake too low for this lock"
     self.pools[operator].locked = locked + amount
     self.locked_by[operator][msg.sender] += amount
     log StakeAllocated(operator=operator, protocol=msg.sender, amount=amount)
@@ -445,8 +521,9 @@ def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
     @notice Unlock `amount` of the stake the caller locked in `operator`'s
             pool, slashing `slash_bps` of it to the treasury.
     @dev PROTOCOL_ROLE only. The slash, floor(amount * slash_bps / BPS), is
-         taken from the pool's assets, so every share loses the same fraction
-         of its value; it never exceeds max_slash_bps of the released amount.
+         taken from the operator's own stake first (its shares are burnt);
+         only what that cannot cover lowers every share by the same
+         fraction. It never exceeds max_slash_bps of the released amount.
     @param operator The pool's operator.
     @param amount Tokens to unlock, at most what the caller locked.
     @param slash_bps Fraction of `amount` to slash, at most max_slash_bps.
@@ -461,7 +538,18 @@ def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
     self.locked_by[operator][msg.sender] = unsafe_sub(mine, amount)
     self.pools[operator].locked = unsafe_sub(self.pools[operator].locked, amount)
     if slashed != 0:
-        self.pools[operator].total_assets = unsafe_sub(self.pools[operator].total_assets, slashed)
+        # The operator's own stake pays first: its shares worth the slash
+        # (at most all of them) are burnt; the rest lowers every share.
+        self._settle(operator, operator)
+        total_assets: uint256 = self.pools[operator].total_assets
+        total_shares: uint256 = self.pools[operator].total_shares
+        own_shares: uint256 = self.shares[operator][operator]
+        from_own: uint256 = min(slashed, pool_shares._to_assets_down(own_shares, total_assets, total_shares))
+        if from_own != 0:
+            burnt: uint256 = min(pool_shares._to_shares_up(from_own, total_assets, total_shares), own_shares)
+            self.shares[operator][operator] = unsafe_sub(own_shares, burnt)
+            self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
+        self.pools[operator].total_assets = unsafe_sub(total_assets, slashed)
         self.treasury_owed += slashed
     log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
     return slashed
@@ -502,12 +590,28 @@ def pay_reward(operator: address, amount: uint256) -> uint256:
 @view
 def assets_of(operator: address, holder: address) -> uint256:
     """
-    @notice Tokens `holder`'s shares in `operator`'s pool are worth now.
+    @notice Tokens `holder` has in `operator`'s pool now: what its shares
+            are worth plus its stake still waiting for activation.
     @param operator The pool's operator.
     @param holder The share holder.
     @return The value in wei, rounded down.
     """
-    return self._assets_of(operator, holder)
+    return self._assets_of(operator, holder) + self._waiting(operator, holder)
+
+
+@external
+@view
+def pending_of(operator: address, holder: address) -> uint256:
+    """
+    @notice `holder`'s stake in `operator`'s pool that waits for activation
+            (at the pool's next allocation, or its next deposit or withdrawal
+            request while nothing is locked): it earns nothing and is never
+            slashed until then.
+    @param operator The pool's operator.
+    @param holder The depositor.
+    @return The amount, in wei.
+    """
+    return self._waiting(operator, holder)
 
 
 @external
@@ -540,29 +644,33 @@ def unlocked_stake(operator: address) -> uint256:
 @view
 def own_stake(operator: address) -> uint256:
     """
-    @notice The operator's own stake in its pool.
+    @notice The operator's own stake in its pool, activated or waiting.
     @param operator The pool's operator.
-    @return The value of the operator's shares in its own pool.
+    @return The value of the operator's shares in its own pool plus its
+            stake waiting for activation.
     """
-    return self._assets_of(operator, operator)
+    return self._assets_of(operator, operator) + self._waiting(operator, operator)
 
 
 @external
 @view
 def delegated_stake(operator: address) -> uint256:
     """
-    @notice Stake delegated to `operator`'s pool by others.
+    @notice Stake delegated to `operator`'s pool by others, activated or
+            waiting.
     @param operator The pool's operator.
-    @return Pool assets minus the operator's own stake.
+    @return Pool assets and pending stake minus the operator's own stake.
     """
-    return self.pools[operator].total_assets - self._assets_of(operator, operator)
+    own: uint256 = self._assets_of(operator, operator) + self._waiting(operator, operator)
+    return self.pools[operator].total_assets + self.pools[operator].pending - own
 
 
 @external
 @view
 def effective_stake(operator: address) -> uint256:
     """
-    @notice The operator's weight in a task: own + epsilon x delegated.
+    @notice The operator's weight in a task: own + epsilon x delegated, of
+            the activated stake.
     @param operator The pool's operator.
     @return own + delegated * delegation_weight_bps / BPS, rounded down.
     """
@@ -719,6 +827,16 @@ def set_max_slash_bps(new_value: uint256):
 
 
 @external
+def set_min_self_stake_bps(new_value: uint256):
+    """
+    @notice Set the least own stake an operator keeps against its locks.
+    @param new_value Bps of the pool's locked stake, at most 10_000.
+    """
+    governed._check_admin()
+    self._set_min_self_stake_bps(new_value)
+
+
+@external
 def set_delegation_weight_bps(new_value: uint256):
     """
     @notice Set epsilon, the weight of delegated stake in the effective stake.
@@ -735,17 +853,31 @@ def set_delegation_weight_bps(new_value: uint256):
 
 @internal
 def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
+    # Shares at once while nothing of the pool is locked; otherwise the stake
+    # waits for the pool's next activation (see the activation rule).
     assert amount != 0, "staking: zero amount"
     assert amount <= MAX_AMOUNT, "staking: amount above the token supply cap"
+    self._activate_if_idle(operator)
+    self._settle(operator, holder)
     total_assets: uint256 = self.pools[operator].total_assets
     total_shares: uint256 = self.pools[operator].total_shares
+    pending: uint256 = self.pools[operator].pending + amount
+    # At today's price: every activation happens at a price no lower than
+    # the pool's least since, and the pool's shares stay within the bound.
     minted: uint256 = pool_shares._to_shares_down(amount, total_assets, total_shares)
     assert minted != 0, "staking: amount too small"
-    assert total_shares + minted <= MAX_TOTAL_SHARES, "staking: pool shares exhausted, delegate to another pool"
+    assert total_shares + pool_shares._to_shares_down(pending, total_assets, total_shares) <= MAX_TOTAL_SHARES, "staking: pool shares exhausted, delegate to another pool"
     assert extcall token.transferFrom(holder, self, amount, default_return_value=True), "staking: transfer failed"
-    self.pools[operator].total_assets = total_assets + amount
-    self.pools[operator].total_shares = total_shares + minted
-    self.shares[operator][holder] += minted
+    if self.pools[operator].locked == 0:
+        self.pools[operator].total_assets = total_assets + amount
+        self.pools[operator].total_shares = total_shares + minted
+        self.shares[operator][holder] += minted
+    else:
+        minted = 0
+        self.pools[operator].pending = pending
+        # The holder's entry was settled: it waits for the current epoch.
+        waiting: uint256 = (self._deposits[operator][holder] >> _UNLOCK_BITS) + amount
+        self._deposits[operator][holder] = (waiting << _UNLOCK_BITS) | self.pools[operator].epoch
     # Voting power: at most the sum of all stakes ever made, <= 1e27 per call
     # and far below checkpoints.MAX_VALUE over any chain's life.
     checkpoints._write(holder, checkpoints._latest(holder) + amount)
@@ -755,11 +887,72 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
 
 
 @internal
+def _activate(operator: address):
+    # The pool's pending stake becomes shares at today's price.
+    amount: uint256 = self.pools[operator].pending
+    if amount == 0:
+        return
+    total_assets: uint256 = self.pools[operator].total_assets
+    total_shares: uint256 = self.pools[operator].total_shares
+    minted: uint256 = pool_shares._to_shares_down(amount, total_assets, total_shares)
+    epoch: uint256 = self.pools[operator].epoch
+    self._activations[operator][epoch] = Activation(assets=amount, shares=minted)
+    self.pools[operator].total_assets = total_assets + amount
+    self.pools[operator].total_shares = total_shares + minted
+    self.pools[operator].pending = 0
+    self.pools[operator].epoch = epoch + 1
+    log StakeActivated(operator=operator, epoch=epoch, assets=amount, shares=minted)
+
+
+@internal
+def _activate_if_idle(operator: address):
+    if self.pools[operator].locked == 0:
+        self._activate(operator)
+
+
+@internal
+def _settle(operator: address, holder: address):
+    # Turn the holder's activated deposit into its shares.
+    if self._activated(operator, holder):
+        self.shares[operator][holder] += self._activated_shares(operator, holder)
+        self._deposits[operator][holder] = 0
+
+
+@internal
+@view
+def _activated(operator: address, holder: address) -> bool:
+    entry: uint256 = self._deposits[operator][holder]
+    return entry != 0 and entry & _UNLOCK_MASK < self.pools[operator].epoch
+
+
+@internal
+@view
+def _activated_shares(operator: address, holder: address) -> uint256:
+    # Shares the holder's activated deposit is owed: its part of the
+    # activation's shares, rounded down (in the pool's favour).
+    if not self._activated(operator, holder):
+        return 0
+    entry: uint256 = self._deposits[operator][holder]
+    batch: Activation = self._activations[operator][entry & _UNLOCK_MASK]
+    # batch.assets >= the entry's amount > 0.
+    return (entry >> _UNLOCK_BITS) * batch.shares // batch.assets
+
+
+@internal
+@view
+def _waiting(operator: address, holder: address) -> uint256:
+    # The holder's deposit not yet activated.
+    if self._activated(operator, holder):
+        return 0
+    return self._deposits[operator][holder] >> _UNLOCK_BITS
+
+
+@internal
 @view
 def _assets_of(operator: address, holder: address) -> uint256:
-    return pool_shares._to_assets_down(
-        self.shares[operator][holder], self.pools[operator].total_assets, self.pools[operator].total_shares
-    )
+    # What the holder's shares (an activated deposit's included) are worth.
+    held: uint256 = self.shares[operator][holder] + self._activated_shares(operator, holder)
+    return pool_shares._to_assets_down(held, self.pools[operator].total_assets, self.pools[operator].total_shares)
 
 
 @internal
@@ -823,3 +1016,10 @@ def _set_delegation_weight_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: delegation weight out of bounds"
     self.delegation_weight_bps = new_value
     log governed.ParameterUpdated(name="delegation_weight_bps", value=new_value)
+
+
+@internal
+def _set_min_self_stake_bps(new_value: uint256):
+    assert new_value <= constants.BPS, "staking: min self stake out of bounds"
+    self.min_self_stake_bps = new_value
+    log governed.ParameterUpdated(name="min_self_stake_bps", value=new_value)

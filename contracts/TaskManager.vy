@@ -75,9 +75,15 @@ TRUST_BATCH: constant(uint256) = 32
 # Bounds of the per-task phase durations and parameters.
 MIN_PHASE_DURATION: constant(uint256) = 60
 MAX_PHASE_DURATION: constant(uint256) = 30 * 86_400
-MAX_TOLERANCE_BPS: constant(uint256) = 10_000
+# A validator scoring nonsense must not agree with every consensus.
+MAX_TOLERANCE_BPS: constant(uint256) = 1_000
 MAX_GAMMA_WAD: constant(uint256) = constants.WAD // 2
 MAX_PROTOCOL_FEE_BPS: constant(uint256) = 2_000
+# Floors at deployment: 3 validator slots, a validator stake of 10% of the
+# reward and a bond of 1% of it.
+DEFAULT_MIN_VALIDATOR_SLOTS: constant(uint256) = 3
+DEFAULT_MIN_VALIDATOR_STAKE_BPS: constant(uint256) = 1_000
+DEFAULT_MIN_BOND_BPS: constant(uint256) = 100
 MAX_URI_LENGTH: constant(uint256) = 256
 
 # Phases, as returned by phase().
@@ -263,6 +269,13 @@ plagiarism_slash_bps: public(uint256)
 nonreveal_slash_bps: public(uint256)
 # @notice Smallest creator bond a task may have.
 min_creator_bond: public(uint256)
+# @notice Floors a creator cannot go below, so that it cannot be the whole
+#         validator set of its own task: the fewest validator slots a task
+#         offers, and the least validator stake as a fraction of its reward
+#         (bps), and the least bond, likewise.
+min_validator_slots: public(uint256)
+min_validator_stake_bps: public(uint256)
+min_bond_bps: public(uint256)
 # The receiver of protocol fees, unpaid emission and forfeited bonds is
 # `treasury`, in modules/governed.vy.
 
@@ -361,6 +374,13 @@ event RewardClaimed:
     reward: uint256
     slashed: uint256
 
+# The floors of new tasks' terms (set_floors); other parameters log
+# ParameterUpdated.
+event FloorsUpdated:
+    validator_slots: uint256
+    validator_stake_bps: uint256
+    bond_bps: uint256
+
 # The payouts of a task's escrow, one event per transfer:
 # BondReturned: the bond, to the creator that revealed its eval set.
 event BondReturned:
@@ -430,6 +450,7 @@ def __init__(token_: IERC20, staking_: IStaking, admin: address, treasury_: addr
     self._set_plagiarism_slash_bps(1_000)
     self._set_nonreveal_slash_bps(500)
     self._set_min_creator_bond(constants.WAD)
+    self._set_floors(DEFAULT_MIN_VALIDATOR_SLOTS, DEFAULT_MIN_VALIDATOR_STAKE_BPS, DEFAULT_MIN_BOND_BPS)
     # Rewards are paid into pools with staking.pay_reward, which pulls them.
     self._require(extcall token_.approve(staking_.address, max_value(uint256), default_return_value=True), "task: approve failed")
 
@@ -452,12 +473,13 @@ def create_task(p: TaskParams) -> uint256:
     """
     self._require(not staticcall staking.paused(), "task: new tasks are paused")
     self._require(p.reward != 0, "task: reward is zero")
-    self._require(p.bond >= self.min_creator_bond, "task: bond below minimum")
+    self._require(p.bond >= max(self.min_creator_bond, p.reward * self.min_bond_bps // constants.BPS), "task: bond below minimum")
     self._require(p.spec_hash != empty(bytes32), "task: spec hash is empty")
     self._require(p.eval_commitment != empty(bytes32), "task: eval commitment is empty")
     self._require(p.min_trainer_stake != 0 and p.min_validator_stake != 0, "task: minimum stake is zero")
     self._require(p.max_trainers != 0 and p.max_trainers <= limits.MAX_TRAINERS, "task: trainer cap out of bounds")
-    self._require(p.max_validators != 0 and p.max_validators <= limits.MAX_VALIDATORS, "task: validator cap out of bounds")
+    self._require(p.max_validators >= max(self.min_validator_slots, 1) and p.max_validators <= limits.MAX_VALIDATORS, "task: validator cap out of bounds")
+    self._require(p.min_validator_stake >= p.reward * self.min_validator_stake_bps // constants.BPS, "task: validator stake too low")
     self._require(p.tolerance_bps <= MAX_TOLERANCE_BPS, "task: tolerance out of bounds")
     for d: uint256 in [p.submit_duration, p.reveal_duration, p.eval_duration, p.score_commit_duration, p.score_reveal_duration]:
         self._require(d >= MIN_PHASE_DURATION and d <= MAX_PHASE_DURATION, "task: phase duration out of bounds")
@@ -585,10 +607,7 @@ def join(task_id: uint256, role: uint256, amount: uint256):
         self.tasks[task_id].n_validators = index + 1
     extcall staking.allocate(msg.sender, amount)
     weight: uint256 = staticcall staking.stake_weight(msg.sender, amount)
-    if role == ROLE_TRAINER:
-        self.tasks[task_id].trainer_weight += weight
-    else:
-        self.tasks[task_id].validator_weight += weight
+    # The weight counts in the task (emission, split) only once committed.
     self._meta[task_id][msg.sender] = role | (index << _INDEX_SHIFT)
     # amount <= staking's MAX_AMOUNT (constants.MAX_SUPPLY, 1e27 < 2**128),
     # weight <= amount.
@@ -614,6 +633,8 @@ def commit_model(task_id: uint256, commitment: bytes32):
     if self._commitment[task_id][msg.sender] == commitment:
         return
     self._commitment[task_id][msg.sender] = commitment
+    if meta & _COMMITTED == 0:
+        self.tasks[task_id].trainer_weight += self._stake[task_id][msg.sender] & _LOW_128
     meta = (meta & ~(_MASK_64 << _BLOCK_SHIFT)) | (block.number << _BLOCK_SHIFT) | _COMMITTED
     self._meta[task_id][msg.sender] = meta
     log ModelCommitted(task_id=task_id, trainer=msg.sender, commitment=commitment, commit_block=block.number)
@@ -674,6 +695,8 @@ def commit_scores(task_id: uint256, commitment: bytes32):
     self._require(meta & _MASK_8 == ROLE_VALIDATOR, "task: caller is not a validator")
     self._require(commitment != empty(bytes32), "task: commitment is empty")
     self._commitment[task_id][msg.sender] = commitment
+    if meta & _COMMITTED == 0:
+        self.tasks[task_id].validator_weight += self._stake[task_id][msg.sender] & _LOW_128
     self._meta[task_id][msg.sender] = meta | _COMMITTED
     log ScoresCommitted(task_id=task_id, validator=msg.sender, commitment=commitment)
 
@@ -993,6 +1016,20 @@ def set_nonreveal_slash_bps(new_value: uint256):
 
 
 @external
+def set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256):
+    """
+    @notice Set the floors of new tasks' terms: the fewest validator slots,
+            the least validator stake and the least bond as fractions of the
+            reward.
+    @param validator_slots At most MAX_VALIDATORS.
+    @param validator_stake_bps Bps of the reward, at most 10_000.
+    @param bond_bps Bps of the reward, at most 10_000.
+    """
+    governed._check_admin()
+    self._set_floors(validator_slots, validator_stake_bps, bond_bps)
+
+
+@external
 def set_min_creator_bond(new_value: uint256):
     """
     @notice Set the smallest bond a creator must post.
@@ -1062,10 +1099,12 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
     if phase == PHASE_CANCELLED:
         # The forfeited bond, shared equally by everyone who joined.
         return self.tasks[task_id].bond // (self.tasks[task_id].n_trainers + self.tasks[task_id].n_validators), 0
-    if meta & _MASK_8 == ROLE_TRAINER:
-        return rewards._share(self.tasks[task_id].train_reward, self._reward_weight[task_id][account], self.tasks[task_id].train_weight_sum), 0
+    # Anyone who did not reveal (a trainer that never committed or kept its
+    # model back, a validator that kept its scores) is slashed.
     if meta & _REVEALED == 0:
         return 0, self.tasks[task_id].nonreveal_slash_bps
+    if meta & _MASK_8 == ROLE_TRAINER:
+        return rewards._share(self.tasks[task_id].train_reward, self._reward_weight[task_id][account], self.tasks[task_id].train_weight_sum), 0
     return rewards._share(self.tasks[task_id].validator_reward, self._reward_weight[task_id][account], self.tasks[task_id].validator_weight_sum), 0
 
 
@@ -1112,13 +1151,18 @@ def _consensus_step(task_id: uint256):
     # The revealed validators and their weights, once per call.
     revealed: DynArray[address, limits.MAX_VALIDATORS] = []
     weights: DynArray[uint256, limits.MAX_VALIDATORS] = []
+    revealed_weight: uint256 = 0
     for j: uint256 in range(limits.MAX_VALIDATORS):
         if j >= n_validators:
             break
         validator: address = self.validators[task_id][j]
         if self._meta[task_id][validator] & _REVEALED != 0:
             revealed.append(validator)
-            weights.append(self._stake[task_id][validator] & _LOW_128)
+            w: uint256 = self._stake[task_id][validator] & _LOW_128
+            weights.append(w)
+            revealed_weight += w
+    # For the split, S is the weight of the validators who revealed.
+    self.tasks[task_id].validator_weight = revealed_weight
 
     for i: uint256 in range(start, start + CONSENSUS_BATCH, bound=limits.MAX_TRAINERS):
         if i >= end:
@@ -1146,11 +1190,14 @@ def _rank_step(task_id: uint256):
     n_trainers: uint256 = self.tasks[task_id].n_trainers
     # Sort keys: consensus << 112 | commit order key (80 bits: block << 16 | index).
     keys: DynArray[uint256, limits.MAX_TRAINERS] = []
+    revealed_weight: uint256 = 0
     for i: uint256 in range(limits.MAX_TRAINERS):
         if i >= n_trainers:
             break
         trainer: address = self.trainers[task_id][i]
         meta: uint256 = self._meta[task_id][trainer]
+        if self._eligible(meta):
+            revealed_weight += self._stake[task_id][trainer] & _LOW_128
         value: uint256 = self._consensus_at(task_id, i)
         if value != limits.INVALID_SCORE and self._eligible(meta):
             key: uint256 = (value << 112) | self._order_key(meta)
@@ -1179,6 +1226,9 @@ def _rank_step(task_id: uint256):
         factor = factor * q // constants.WAD
         rank += 1
     self.tasks[task_id].train_weight_sum = total
+    # For the split, T is the weight of the trainers who revealed a model of
+    # their own.
+    self.tasks[task_id].trainer_weight = revealed_weight
     self.tasks[task_id].stage = _STAGE_TRUST
 
 
@@ -1268,22 +1318,19 @@ def _settle(task_id: uint256):
     self.tasks[task_id].validator_reward = validator_reward
     self.tasks[task_id].stage = _STAGE_DONE
     log TaskFinalized(task_id=task_id, train_reward=train_reward, validator_reward=validator_reward, protocol_fee=fee, refunded=refund)
-    # What cannot be paid goes back pro rata: the emission's part to the
-    # treasury (rounded up), the escrow's part to the creator.
     treasury: address = governed.treasury
-    creator: address = self.tasks[task_id].creator
     if self._pay_out(task_id, treasury, fee):
         log FeePaid(task_id=task_id, receiver=treasury, amount=fee)
-    to_treasury: uint256 = 0
-    if emission != 0:
-        # reward >= the escrowed reward > 0 (create_task refuses zero);
-        # refund <= reward, so to_treasury <= emission <= refund.
-        to_treasury = math._ceil_div(refund * emission, reward)
-    self._refund(task_id, treasury, to_treasury)
-    self._refund(task_id, creator, refund - to_treasury)
     if self.tasks[task_id].unclaimed == 0:
-        # Nobody joined: nothing is left to claim.
-        self._refund(task_id, creator, self.tasks[task_id].balance)
+        # Nobody joined: the escrow goes back to the creator, the emission
+        # to the treasury.
+        self._refund(task_id, treasury, emission)
+        self._refund(task_id, self.tasks[task_id].creator, self.tasks[task_id].balance)
+    else:
+        # What nobody earned goes to the treasury, never back to the
+        # creator: a creator whose own validators void every model gets
+        # nothing back for it.
+        self._refund(task_id, treasury, refund)
 
 
 @internal
@@ -1365,3 +1412,12 @@ def _set_min_creator_bond(new_value: uint256):
     self._require(new_value <= constants.MAX_SUPPLY, "task: minimum bond out of bounds")
     self.min_creator_bond = new_value
     log governed.ParameterUpdated(name="min_creator_bond", value=new_value)
+
+
+@internal
+def _set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256):
+    self._require(validator_slots <= limits.MAX_VALIDATORS and validator_stake_bps <= constants.BPS and bond_bps <= constants.BPS, "task: floor out of bounds")
+    self.min_validator_slots = validator_slots
+    self.min_validator_stake_bps = validator_stake_bps
+    self.min_bond_bps = bond_bps
+    log FloorsUpdated(validator_slots=validator_slots, validator_stake_bps=validator_stake_bps, bond_bps=bond_bps)

@@ -22,7 +22,7 @@ from ape_arena.units import format_arena, format_duration
 LOCAL_CHAIN_IDS = (1337, 31337)
 BASE_SEPOLIA_CHAIN_ID = 84532
 
-# Gas of a whole deployment (5 contracts, 15 wiring calls), measured on anvil
+# Gas of a whole deployment (5 contracts, 16 wiring calls), measured on anvil
 # with vyper 0.4.3 and rounded up; tests/integration/test_deploy_anvil.py
 # fails if a deployment ever needs more. Only used to estimate the cost.
 DEPLOY_GAS = 16_000_000
@@ -263,7 +263,7 @@ def _choose_account(cli_ctx, local: bool):
 
 
 def _unlock(cli_ctx, account) -> bool:
-    """Unlock a keyfile account once, so its 20 transactions need no prompt each.
+    """Unlock a keyfile account once, so its 21 transactions need no prompt each.
 
     The passphrase is asked once, or read from APE_ACCOUNTS_<alias>_PASSPHRASE.
     """

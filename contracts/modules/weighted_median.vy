@@ -2,13 +2,16 @@
 """
 @title Stake-weighted median
 @notice The consensus value of one submission: the smallest score whose
-        cumulative validator weight, with scores in ascending order, reaches
-        half of the total weight (the lower weighted median).
+        cumulative validator weight, with scores in ascending order, passes
+        half of the total weight; when the weight up to a score is exactly
+        half, the midpoint of that score and the next one (INVALID_SCORE if
+        the next one is invalid).
 @dev If validators holding more than half of the weight agree that a value
      lies in [lo, hi], the median lies in [lo, hi]: below lo there is less
      than half of the weight, and at hi the cumulative weight is already more
      than half. A minority can therefore never move the consensus outside the
-     honest validators' range.
+     honest validators' range. Exactly half of the weight can move a score at
+     most half-way towards its own.
 """
 
 from . import limits
@@ -48,7 +51,15 @@ def _weighted_median(
         if i >= n:
             break
         cumulative += wts[i]
-        if cumulative * 2 >= total:
+        if cumulative * 2 > total:
             return vals[i]
-    # Unreachable: the loop ends with cumulative == total.
-    return vals[n - 1]
+        if cumulative * 2 == total and total != 0:
+            # Exactly half of the weight on each side (so a next score
+            # exists): the midpoint, so that half of the weight alone moves a
+            # score at most half-way; invalid if either half says so.
+            upper: uint256 = vals[i + 1]
+            if upper == limits.INVALID_SCORE:
+                return upper
+            return (vals[i] + upper) // 2
+    # Reached only when the weights sum to zero: the lowest score.
+    return vals[0]

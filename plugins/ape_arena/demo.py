@@ -441,7 +441,9 @@ def conservation(protocol, actors, deployer) -> dict:
     operators = [a.address for a in actors if a.role in ("trainer", "validator")]
     staking_books = (
         sum(
-            int(staking.pools(op).total_assets) + int(staking.pools(op).commission_owed)
+            int(staking.pools(op).total_assets)
+            + int(staking.pools(op).pending)
+            + int(staking.pools(op).commission_owed)
             for op in operators
         )
         + int(staking.total_unbonding())

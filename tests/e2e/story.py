@@ -15,7 +15,18 @@ from __future__ import annotations
 
 import boa
 
-from support.arena import PHASE_FINALIZE, PHASE_SCORE_REVEAL, Arena, TaskTerms
+from support.arena import (
+    PHASE_EVAL_REVEAL,
+    PHASE_FINALIZE,
+    PHASE_MODEL_REVEAL,
+    PHASE_SCORE_REVEAL,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    Arena,
+    TaskTerms,
+    h,
+)
+from support.constants import WAD
 
 BPS = 10_000
 
@@ -58,7 +69,7 @@ class Books:
         value = arena.token.balanceOf(account)
         pool = arena.staking.pools(account)
         if pool.opened:
-            value += pool.total_assets + pool.commission_owed
+            value += pool.total_assets + pool.pending + pool.commission_owed
         if account == arena.staking.treasury():
             value += arena.staking.treasury_owed()
         return value
@@ -77,8 +88,9 @@ class Books:
         """No token created or lost anywhere.
 
         - every token of the supply is in a known wallet or contract;
-        - staking holds exactly what its books say (pool assets, commission
-          owed, unbonding, slashes owed to the treasury);
+        - staking holds exactly what its books say (pool assets, stake
+          waiting for activation, commission owed, unbonding, slashes owed
+          to the treasury);
         - the task manager holds exactly the sum of its tasks' balances;
         - with `settled`: every task is settled and claimed, so the task
           manager holds nothing and no stake is left locked by it.
@@ -98,7 +110,7 @@ class Books:
 
         pools = [staking.pools(op) for op in self.operators]
         assert token.balanceOf(staking.address) == (
-            sum(p.total_assets + p.commission_owed for p in pools)
+            sum(p.total_assets + p.pending + p.commission_owed for p in pools)
             + staking.total_unbonding()
             + staking.treasury_owed()
         )
@@ -171,3 +183,21 @@ def claim_all(arena: Arena, task_id: int, participants: list[str]) -> dict[str, 
 def next_block() -> None:
     """Mine one block (boa does not advance the block number by itself)."""
     boa.env.time_travel(blocks=1)
+
+
+def play_one_trainer(arena: Arena, books: Books, trainer: str, validators: list[str]) -> int:
+    """A task played to its end: `trainer` (100 ARENA locked) the only
+    submission, every validator (100 ARENA each) scoring it 1_000; returns
+    the task id, in its finalized phase with nobody claimed yet."""
+    creator = books.actor("creator")
+    task_id = arena.create(creator)
+    arena.join(task_id, trainer, ROLE_TRAINER, 100 * WAD)
+    for v in validators:
+        arena.join(task_id, v, ROLE_VALIDATOR, 100 * WAD)
+    arena.commit_model(task_id, trainer, h("model"), salt_of(trainer))
+    arena.to_phase(task_id, PHASE_MODEL_REVEAL)
+    arena.reveal_model(task_id, trainer, h("model"), salt_of(trainer))
+    arena.to_phase(task_id, PHASE_EVAL_REVEAL)
+    score_round(arena, task_id, {v: [1_000] for v in validators}, creator=creator)
+    arena.finalize(task_id)
+    return task_id

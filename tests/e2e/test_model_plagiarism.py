@@ -234,8 +234,8 @@ def test_copied_commitment_cannot_be_revealed_by_the_copier(arena, books, cast):
     assert arena.tasks.model_owner(task_id, HONEST_MODEL) == honest
     assert not arena.tasks.participant(task_id, copier).revealed
 
-    # The copier never reveals: it earns nothing. It is not slashed either:
-    # only a revealed duplicate is plagiarism (docs/tasks.md).
+    # The copier never reveals: it earns nothing and pays the non-reveal
+    # slash (docs/tasks.md).
     arena.to_phase(task_id, PHASE_EVAL_REVEAL)
     score_round(
         arena,
@@ -245,17 +245,17 @@ def test_copied_commitment_cannot_be_revealed_by_the_copier(arena, books, cast):
     )
     arena.finalize(task_id)
     paid = claim_all(arena, task_id, [copier, honest, other, *validators])
-    assert paid[copier] == (0, 0)
+    assert paid[copier] == (0, STAKE * arena.tasks.nonreveal_slash_bps() // BPS)
     assert paid[honest][0] > 0
     books.assert_conserved()
 
 
-def test_copier_that_withholds_its_reveal_escapes_the_slash(arena, books, cast):
-    """The documented limit of the defence: a copier that committed to a
-    leaked hash and sees the original revealed first can simply not reveal.
-    It is then treated as a trainer that never revealed (no reward, no slash,
-    docs/tasks.md), so the slash only reaches copiers that reveal. The copy
-    still wins it nothing, and the honest trainer keeps its rank and reward."""
+def test_copier_that_withholds_its_reveal_is_slashed(arena, books, cast):
+    """A copier that committed to a leaked hash and sees the original
+    revealed first can simply not reveal. It is then a trainer that did not
+    reveal: no reward, and the non-reveal slash (docs/tasks.md; smaller than
+    the plagiarism slash a revealed copy pays). The honest trainer keeps its
+    rank and reward."""
     task_id, creator, copier, honest, other, validators = cast
     arena.commit_model(task_id, honest, HONEST_MODEL, salt_of(honest))
     next_block()
@@ -278,5 +278,5 @@ def test_copier_that_withholds_its_reveal_escapes_the_slash(arena, books, cast):
     arena.finalize(task_id)
     assert arena.tasks.participant(task_id, honest).rank == 0
     paid = claim_all(arena, task_id, [copier, honest, other, *validators])
-    assert paid[copier] == (0, 0)
+    assert paid[copier] == (0, STAKE * arena.tasks.nonreveal_slash_bps() // BPS)
     books.assert_conserved()

@@ -98,9 +98,10 @@ def test_score_copier_cannot_reveal_and_is_slashed(arena, books):
     arena.to_phase(task_id, PHASE_FINALIZE)
     arena.finalize(task_id)
     for i, trainer in enumerate(trainers):
-        # Equal weights: the lower median of two is the smaller score.
-        assert arena.tasks.consensus_of(task_id, trainer) == min(
-            scores[honest[0]][i], scores[honest[1]][i]
+        # Equal weights: the median of two is their midpoint.
+        assert (
+            arena.tasks.consensus_of(task_id, trainer)
+            == (scores[honest[0]][i] + scores[honest[1]][i]) // 2
         )
     assert arena.tasks.trust(task_id, copier) == 0
     assert arena.tasks.participant(task_id, copier).reward_weight == 0

@@ -193,6 +193,11 @@ def test_deployer_keeps_no_role(deployed, deployer):
     assert not token.hasRole(token.MINTER_ROLE(), deployer)
     assert token.hasRole(token.MINTER_ROLE(), emission)
     assert staking.hasRole(staking.PROTOCOL_ROLE(), tasks)
+    # Nobody can name another protocol contract: the protocol admin renounced.
+    protocol_admin = staking.PROTOCOL_ADMIN_ROLE()
+    assert staking.getRoleAdmin(staking.PROTOCOL_ROLE()) == protocol_admin
+    for account in (deployer, governor, tasks):
+        assert not staking.hasRole(protocol_admin, account)
     assert tasks.hasRole(tasks.EMISSION_ROLE(), emission)
     assert staking.hasRole(staking.GUARDIAN_ROLE(), deployer)  # the default guardian
     for contract in (staking, tasks, emission):
@@ -415,8 +420,8 @@ def test_base_sepolia_rehearsal(rehearsal, base_sepolia_node, deployer):
         address = record["contracts"][name]["address"]
         assert address in rehearsal.output
         assert rpc(base_sepolia_node, "eth_getCode", address, "latest") not in ("0x", "0x0")
-    # 5 deployments and 15 wiring calls, nothing else.
-    assert nonce_on(base_sepolia_node, deployer.address) == 20
+    # 5 deployments and 16 wiring calls, nothing else.
+    assert nonce_on(base_sepolia_node, deployer.address) == 21
 
 
 def test_live_record_has_the_deployment_blocks(rehearsal, base_sepolia_node):
@@ -441,7 +446,7 @@ def test_live_second_run_needs_no_confirmation(
     assert "already deployed on base:sepolia (chain id 84532" in result.output
     assert "nothing to do" in result.output
     assert "[y/N]" not in result.output
-    assert nonce_on(base_sepolia_node, deployer.address) == 20
+    assert nonce_on(base_sepolia_node, deployer.address) == 21
     assert rehearsal.path.read_bytes() == before
 
 

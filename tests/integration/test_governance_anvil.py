@@ -80,11 +80,18 @@ def test_parameter_change_voted_executed_and_used(protocol, stakers, accounts, c
         "TEST::5",
         "--set",
         "tasks.q_wad=0.9",
+        # Two of the floors set_floors sets together: one call, the third
+        # floor at its current value.
+        "--set",
+        "tasks.min_validator_slots=4",
+        "--set",
+        "tasks.min_bond_bps=100",
         "-d",
         "Flatter rank decay",
     )
     assert result.exit_code == 0, result.output
     assert "tasks.q_wad = 0.9" in result.output
+    assert "tasks.min_validator_slots = 4; tasks.min_bond_bps = 100 bps (1%)" in result.output
     proposal_id = governor.proposal_count()
 
     assert run("gov", "vote", str(proposal_id), "for", "--account", "TEST::5").exit_code == 0
@@ -108,6 +115,11 @@ def test_parameter_change_voted_executed_and_used(protocol, stakers, accounts, c
     executed = run("gov", "execute", str(proposal_id), "--account", "TEST::5")
     assert executed.exit_code == 0, executed.output
     assert tasks.q_wad() == 9 * 10**17
+    assert (tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps()) == (
+        4,
+        1_000,
+        100,
+    )
 
     shown = run("gov", "show", str(proposal_id))
     assert shown.exit_code == 0, shown.output

@@ -29,8 +29,10 @@ def contract_of(arena, param):
 
 def set_as_governance(arena, param, value):
     contract = contract_of(arena, param)
+    # A setter of several parameters takes the others' current values.
+    args = [value if n == param.name else getattr(contract, n)() for n in param.together] or [value]
     with boa.env.prank(arena.governor.address):
-        getattr(contract, param.setter)(value)
+        getattr(contract, param.setter)(*args)
     return getattr(contract, param.name)()
 
 

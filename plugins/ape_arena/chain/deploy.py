@@ -130,6 +130,8 @@ def deploy_protocol(
     staking.grantRole(staking.GUARDIAN_ROLE(), guardian, **tx)
     for contract in (staking, tasks, emission):
         contract.set_treasury(governor, **tx)
+    # The protocol contracts are fixed from here on: nobody can name another.
+    staking.renounceRole(staking.PROTOCOL_ADMIN_ROLE(), deployer, **tx)
     for contract in (token, staking, tasks, emission):
         contract.grantRole(DEFAULT_ADMIN_ROLE, governor, **tx)
         contract.renounceRole(DEFAULT_ADMIN_ROLE, deployer, **tx)

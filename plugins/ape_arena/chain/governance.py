@@ -38,6 +38,9 @@ def build_actions(
 ) -> list[ProposalAction]:
     """The calls a proposal makes, from the `gov propose` options."""
     actions: list[ProposalAction] = []
+    # Parameters one setter sets together become one call: the values given,
+    # and the others' current values read from the chain.
+    grouped: dict[tuple[str, str], dict[str, int]] = {}
     for item in sets:
         if "=" not in item:
             raise GovernanceError(
@@ -47,14 +50,28 @@ def build_actions(
         param = registry.find(key.strip())
         value = registry.parse_value(param, text)
         contract = protocol.by_key(param.contract)
+        summary = f"{param.key} = {registry.format_value(param, value)}"
+        if param.together:
+            group = grouped.setdefault((param.contract, param.setter), {})
+            if not group:
+                actions.append(ProposalAction(str(contract.address), b"", summary))
+                group["_index"] = len(actions) - 1
+            else:
+                index = group["_index"]
+                actions[index] = ProposalAction(
+                    actions[index].target, b"", f"{actions[index].summary}; {summary}"
+                )
+            group[param.name] = value
+            continue
         data = getattr(contract, param.setter).encode_input(value)
-        actions.append(
-            ProposalAction(
-                str(contract.address),
-                bytes(data),
-                f"{param.key} = {registry.format_value(param, value)}",
-            )
-        )
+        actions.append(ProposalAction(str(contract.address), bytes(data), summary))
+    for (contract_key, setter), values in grouped.items():
+        contract = protocol.by_key(contract_key)
+        names = next(p.together for p in registry.PARAMETERS if p.setter == setter)
+        args = [values[n] if n in values else int(getattr(contract, n)()) for n in names]
+        index = values["_index"]
+        data = getattr(contract, setter).encode_input(*args)
+        actions[index] = ProposalAction(actions[index].target, bytes(data), actions[index].summary)
     for task_id in verify:
         data = protocol.emission.verify_task.encode_input(task_id)
         actions.append(

@@ -24,6 +24,10 @@ from ape_arena.units import (
 )
 
 
+# The task manager's floors on new tasks' terms, set together by set_floors.
+FLOORS = ("min_validator_slots", "min_validator_stake_bps", "min_bond_bps")
+
+
 class ParameterError(ArenaError):
     """A parameter name or value a proposal cannot use."""
 
@@ -34,12 +38,16 @@ class Parameter:
     name: str  # the public getter
     low: int | None  # None for an address
     high: int | None
-    unit: str  # seconds, bps, wad, wei, address
+    unit: str  # seconds, bps, wad, wei, address, count
     summary: str
+    # Parameters one setter sets together, in its argument order (e.g. the
+    # task manager's floors, `set_floors`); empty for a setter of its own.
+    together: tuple[str, ...] = ()
+    shared_setter: str | None = None
 
     @property
     def setter(self) -> str:
-        return f"set_{self.name}"
+        return self.shared_setter or f"set_{self.name}"
 
     @property
     def key(self) -> str:
@@ -48,7 +56,7 @@ class Parameter:
     @property
     def signature(self) -> str:
         arg = "address" if self.unit == "address" else "uint256"
-        return f"{self.setter}({arg})"
+        return f"{self.setter}({','.join([arg] * max(len(self.together), 1))})"
 
     def bounds_text(self) -> str:
         if self.unit == "address":
@@ -77,7 +85,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "staking", "max_commission_bps", 0, 5_000, "bps", "highest commission an operator may set"
     ),
     Parameter(
-        "staking", "max_slash_bps", 0, 10_000, "bps", "highest slash of a released allocation"
+        "staking", "max_slash_bps", 0, 5_000, "bps", "highest slash of a released allocation"
     ),
     Parameter(
         "staking",
@@ -86,6 +94,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         10_000,
         "bps",
         "weight of delegated stake in the effective stake (epsilon)",
+    ),
+    Parameter(
+        "staking",
+        "min_self_stake_bps",
+        0,
+        10_000,
+        "bps",
+        "least own stake an operator keeps against what its pool has locked",
     ),
     Parameter("staking", "treasury", None, None, "address", "receiver of slashed stake"),
     Parameter(
@@ -109,6 +125,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     Parameter(
         "tasks", "min_creator_bond", 0, MAX_SUPPLY, "wei", "smallest bond a task creator posts"
+    ),
+    *(
+        Parameter("tasks", name, 0, high, unit, summary, FLOORS, "set_floors")
+        for name, high, unit, summary in (
+            ("min_validator_slots", 64, "count", "fewest validator slots a new task offers"),
+            ("min_validator_stake_bps", 10_000, "bps", "least validator stake, of the reward"),
+            ("min_bond_bps", 10_000, "bps", "least creator bond, of the reward"),
+        )
     ),
     Parameter("tasks", "treasury", None, None, "address", "receiver of protocol fees"),
     Parameter(

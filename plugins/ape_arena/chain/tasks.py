@@ -48,6 +48,8 @@ ROLE_NAMES = {0: "none", ROLE_TRAINER: "trainer", ROLE_VALIDATOR: "validator"}
 # TaskManager.vy's finalize batches: submissions per consensus step, validators per trust step.
 CONSENSUS_BATCH = 8
 TRUST_BATCH = 32
+# TaskManager.vy's MAX_TOLERANCE_BPS: validators agree within at most 10%.
+MAX_TOLERANCE_BPS = 1_000
 
 
 class TaskError(ArenaError):
@@ -233,6 +235,38 @@ class TaskClient:
         """Settle `participant`'s part; returns the reward paid into its pool."""
         receipt = self._tx("the claim", "claim", task_id, participant)
         return sum(int(log.reward) for log in receipt.decode_logs(self.tasks.RewardClaimed))
+
+    def check_terms(self, terms) -> None:
+        """Refuse, with a sentence, terms below the task manager's floors
+        (`terms` has reward, bond, min_validator_stake, max_validators and
+        tolerance_bps, in wei and bps, like a spec)."""
+        tasks, reward = self.tasks, terms.reward
+        bond_floor = max(
+            int(tasks.min_creator_bond()), reward * int(tasks.min_bond_bps()) // 10_000
+        )
+        stake_floor = reward * int(tasks.min_validator_stake_bps()) // 10_000
+        slots = max(int(tasks.min_validator_slots()), 1)
+        if terms.bond < bond_floor:
+            raise TaskError(
+                f"The bond of {format_arena(terms.bond)} ARENA is below the floor of "
+                f"{format_arena(bond_floor)} for this reward; raise `bond` to at least that."
+            )
+        if terms.min_validator_stake < stake_floor:
+            raise TaskError(
+                f"min_validator_stake of {format_arena(terms.min_validator_stake)} ARENA is below "
+                f"the floor of {format_arena(stake_floor)} for this reward; raise it to at least "
+                "that."
+            )
+        if terms.max_validators < slots:
+            raise TaskError(
+                f"max_validators of {terms.max_validators} is below the floor of {slots} validator "
+                f"slots; offer at least {slots}."
+            )
+        if terms.tolerance_bps > MAX_TOLERANCE_BPS:
+            raise TaskError(
+                f"tolerance_bps of {terms.tolerance_bps} is above the maximum of "
+                f"{MAX_TOLERANCE_BPS} (10%); pick {MAX_TOLERANCE_BPS} or less."
+            )
 
     def claim_part(self, task_id: int, participant: str) -> Claim:
         """Settle `participant`'s part in a finalized or cancelled task, checked first."""

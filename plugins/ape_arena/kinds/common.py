@@ -44,7 +44,7 @@ class KindParams(Fields):
     """Most parameters a submitted model may have."""
     eval_batch_size: int = integer(1, MAX_BATCH, 32)
     """Examples (windows, rows) per scoring batch, fixed so validators agree."""
-    tolerance_bps: int = integer(0, 10_000, 50)
+    tolerance_bps: int = integer(0, 1_000, 50)  # TaskManager.vy MAX_TOLERANCE_BPS
     """Agreement tolerance of validators' scores, in bps (a spec's task carries the chain's)."""
 
     @classmethod

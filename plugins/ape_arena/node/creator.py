@@ -42,6 +42,7 @@ class Creator(_Role):
             )
         if protocol.staking.paused():
             raise TaskError("New tasks are paused by the guardian; wait until governance unpauses.")
+        ctx.client.check_terms(spec)
         ctx.log("preparing the task's data")
         work = ctx.work / "create" / _hex(os.urandom(4))[2:]
         prepared = prepare(spec, work)
