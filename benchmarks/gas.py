@@ -251,6 +251,14 @@ def staking(bench: Bench) -> Figures:
         staking.allocate(operator, 2_000 * WAD, sender=protocol)
     )
     figures["Staking.allocate"] = gas(staking.allocate(operator, 2_000 * WAD, sender=protocol))
+    # Stake arriving while the pool is locked waits; the next allocation
+    # activates it.
+    figures["Staking.delegate.waiting"] = gas(
+        _delegate(staking, operator, 1_000 * WAD, delegators[1])
+    )
+    figures["Staking.allocate.activates"] = gas(
+        staking.allocate(operator, 100 * WAD, sender=protocol)
+    )
     # The operator has not claimed the earlier reward's commission:
     # commission_owed is nonzero, as between two claims.
     staking.pay_reward(operator, 500 * WAD, sender=protocol)
@@ -271,7 +279,10 @@ def staking(bench: Bench) -> Figures:
 
     # --- commission ------------------------------------------------------------
     figures["Staking.set_commission.cut"] = gas(staking.set_commission(800, sender=operator))
-    figures["Staking.set_commission.raise"] = gas(staking.set_commission(1_500, sender=operator))
+    # A raise only while nothing of the pool is locked: the other pool's.
+    figures["Staking.set_commission.raise"] = gas(
+        staking.set_commission(1_500, sender=other_operator)
+    )
 
     # --- withdrawal ------------------------------------------------------------
     # Another delegator's request is pending, so total_unbonding is nonzero
@@ -300,6 +311,9 @@ def staking(bench: Bench) -> Figures:
     figures["Staking.set_max_slash_bps"] = gas(staking.set_max_slash_bps(4_000, sender=admin))
     figures["Staking.set_delegation_weight_bps"] = gas(
         staking.set_delegation_weight_bps(5_000, sender=admin)
+    )
+    figures["Staking.set_min_self_stake_bps"] = gas(
+        staking.set_min_self_stake_bps(2_000, sender=admin)
     )
     figures["Staking.set_treasury"] = gas(staking.set_treasury(bench.account(), sender=admin))
     retired = bench.account()
@@ -740,6 +754,9 @@ def task_manager(bench: Bench) -> Figures:
         ("set_treasury", node.account()),
     ):
         figures[f"TaskManager.{setter}"] = node.send(d.tasks, setter, value, sender=d.admin)
+    figures["TaskManager.set_floors"] = node.send(
+        d.tasks, "set_floors", 4, 2_000, 200, sender=d.admin
+    )
     return figures
 
 
@@ -748,7 +765,8 @@ def governance(bench: Bench) -> Figures:
     """Governance and emission on the protocol as deploy wires it: a proposal
     with one parameter change through propose, vote, queue and execute; then
     emission checkpoints a day after tasks were verified, with 1 and with 8
-    verified tasks (each task has one trainer and one validator joined)."""
+    verified tasks (each task has one trainer, which committed a model, and one
+    validator joined)."""
     from ape_arena.chain.deploy import DeployParams, deploy_protocol
 
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"aiarena-bench-{os.getpid()}"
@@ -801,6 +819,8 @@ def governance(bench: Bench) -> Figures:
         task_id = tasks.task_count()
         tasks.join(task_id, 1, 1_000 * WAD, sender=voters[0])
         tasks.join(task_id, 2, 1_000 * WAD, sender=voters[1])
+        # A task weighs in the emission split once someone has committed.
+        tasks.commit_model(task_id, _hash(f"bench task {index} model"), sender=voters[0])
         return task_id
 
     first_task = running_task(0)

@@ -291,6 +291,7 @@ def position(cli_ctx, provider, account, address):
             ("delegated stake", f"{arena(pool.delegated_stake)} ARENA"),
             ("total assets", f"{arena(pool.total_assets)} ARENA"),
             ("locked in tasks", f"{arena(pool.locked)} ARENA"),
+            ("waiting for activation", f"{arena(pool.waiting)} ARENA"),
             ("unlocked", f"{arena(pool.unlocked)} ARENA"),
             ("commission owed", f"{arena(pool.commission_owed)} ARENA"),
         ]
@@ -310,6 +311,9 @@ def position(cli_ctx, provider, account, address):
         return
     table(
         "Stakes in other pools",
-        ["operator", "stake ARENA", "unbonding ARENA", "withdrawable from"],
-        [(s.operator, arena(s.assets), arena(s.unbonding), unlock(s)) for s in p.stakes],
+        ["operator", "stake ARENA", "of it waiting", "unbonding ARENA", "withdrawable from"],
+        [
+            (s.operator, arena(s.assets), arena(s.waiting), arena(s.unbonding), unlock(s))
+            for s in p.stakes
+        ],
     )

@@ -23,7 +23,6 @@ from ape_arena.units import (
     parse_duration,
 )
 
-
 # The task manager's floors on new tasks' terms, set together by set_floors.
 FLOORS = ("min_validator_slots", "min_validator_stake_bps", "min_bond_bps")
 

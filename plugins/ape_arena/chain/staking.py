@@ -110,14 +110,17 @@ class PoolView:
     locked: int
     unlocked: int
     commission_owed: int
+    # Stake deposited while some of the pool was locked, not yet shares.
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
 class StakeView:
     operator: str
-    assets: int
+    assets: int  # shares' value plus stake waiting for activation
     unbonding: int
     unlock_at: int
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -202,11 +205,12 @@ class StakingClient:
                 f"{me} has {_arena(held)} ARENA in {pool}, less than {_arena(amount)}; ask for "
                 f"at most {_arena(held)}."
             )
-        unlocked = staking.unlocked_stake(operator)
-        if amount > unlocked:
+        # Stake still waiting for activation comes back first, locked or not.
+        free = int(staking.pending_of(operator, me)) + int(staking.unlocked_stake(operator))
+        if amount > free:
             raise StakingError(
-                f"Only {_arena(unlocked)} ARENA of {pool} is unlocked, the rest is locked in "
-                f"running tasks; ask for at most {_arena(unlocked)} or wait until those tasks "
+                f"Only {_arena(free)} ARENA of {pool} can leave now, the rest is locked in "
+                f"running tasks; ask for at most {_arena(free)} or wait until those tasks "
                 "are claimed."
             )
         receipt = self._send("the withdrawal request", "request_withdraw", operator, amount)
@@ -240,6 +244,13 @@ class StakingClient:
         self.check_own_pool(me)
         self.check_commission_cap(bps)
         current = self.staking.commission_of(me)
+        locked = int(self.staking.pools(me).locked)
+        if bps > current and locked:
+            raise StakingError(
+                f"{me}'s pool has {_arena(locked)} ARENA locked in tasks; a commission raise "
+                "can only be made while nothing is locked, so claim those tasks first (a cut "
+                "applies at any time)."
+            )
         receipt = self._send("the commission change", "set_commission", bps)
         scheduled = receipt_event(receipt, "CommissionScheduled")
         effective_at = int(scheduled.effective_at) if scheduled is not None else None
@@ -302,6 +313,7 @@ class StakingClient:
             locked=int(p.locked),
             unlocked=int(staking.unlocked_stake(address)),
             commission_owed=int(p.commission_owed),
+            waiting=int(p.pending),
         )
         stakes = []
         for operator in self.delegated_operators(address):
@@ -335,6 +347,7 @@ class StakingClient:
             assets=int(self.staking.assets_of(operator, holder)),
             unbonding=int(unbonding),
             unlock_at=int(unlock_at),
+            waiting=int(self.staking.pending_of(operator, holder)),
         )
 
     # --- checks -----------------------------------------------------------
