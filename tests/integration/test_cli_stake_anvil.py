@@ -237,7 +237,7 @@ def test_claim_task_locked_stake_and_commission(protocol, funded, chain):
     unlocked = staking.unlocked_stake(op)
     assert unlocked == staking.pools(op).total_assets - 500 * WAD
     locked = refused("undelegate", op, "2550", "--account", "TEST::3")
-    assert f"Only {_arena(unlocked)} ARENA of its own pool is unlocked, the rest is locked" in (
+    assert f"Only {_arena(unlocked)} ARENA of its own pool can leave now, the rest is locked" in (
         locked
     )
     assert "wait until those tasks are claimed" in locked
@@ -332,8 +332,8 @@ def test_position(protocol, funded):
     assert "Stakes in other pools" in out
     _, unlock_at = staking.unbonding_of(delegator, op)
     (row,) = [line for line in out.splitlines() if op in line]
-    cells = [cell.strip() for cell in row.split("│")[1:5]]
-    assert cells == [op, "250", "150", _when(unlock_at)], row
+    cells = [cell.strip() for cell in row.split("│")[1:6]]
+    assert cells == [op, "250", "0", "150", _when(unlock_at)], row
 
     out = ok("position", op)
     pool = staking.pools(op)
@@ -347,6 +347,7 @@ def test_position(protocol, funded):
     assert "delegated stake     250 ARENA" in out
     assert "total assets        2,850 ARENA" in out
     assert "locked in tasks     0 ARENA" in out
+    assert "waiting stake       0 ARENA" in out
     assert "unlocked            2,850 ARENA" in out
     assert "commission owed     0 ARENA" in out
     assert "No stake in other pools." in out

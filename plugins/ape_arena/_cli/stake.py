@@ -291,7 +291,7 @@ def position(cli_ctx, provider, account, address):
             ("delegated stake", f"{arena(pool.delegated_stake)} ARENA"),
             ("total assets", f"{arena(pool.total_assets)} ARENA"),
             ("locked in tasks", f"{arena(pool.locked)} ARENA"),
-            ("waiting for activation", f"{arena(pool.waiting)} ARENA"),
+            ("waiting stake", f"{arena(pool.waiting)} ARENA"),
             ("unlocked", f"{arena(pool.unlocked)} ARENA"),
             ("commission owed", f"{arena(pool.commission_owed)} ARENA"),
         ]
