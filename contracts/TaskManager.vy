@@ -11,7 +11,7 @@
         ranked by consensus, each validator's trust is its agreement with the
         consensus, and the reward is split by the formulas in
         modules/rewards.vy. Each participant then claims once: its stake is
-        released (slashed if it plagiarised or did not reveal its scores) and
+        released (slashed if it plagiarised or did not reveal) and
         its reward is paid into its staking pool.
 @dev Phases are deadlines stored per task; `phase()` derives the current one,
      so phases only move forward. Every loop is bounded by a constant of
@@ -394,8 +394,9 @@ event FeePaid:
     receiver: indexed(address)
     amount: uint256
 
-# Refunded: reward nobody earned, the escrow's part to the creator and the
-# emission's part to the treasury, at settlement or cancellation.
+# Refunded: reward nobody earned, to the treasury at settlement; the escrow
+# back to the creator (the emission to the treasury) when nobody joined or the
+# task was cancelled.
 event Refunded:
     task_id: indexed(uint256)
     receiver: indexed(address)
@@ -473,6 +474,8 @@ def create_task(p: TaskParams) -> uint256:
     """
     self._require(not staticcall staking.paused(), "task: new tasks are paused")
     self._require(p.reward != 0, "task: reward is zero")
+    # First, so that the floors' products below cannot overflow.
+    self._require(p.reward <= constants.MAX_SUPPLY and p.bond <= constants.MAX_SUPPLY, "task: amount above the token supply cap")
     self._require(p.bond >= max(self.min_creator_bond, p.reward * self.min_bond_bps // constants.BPS), "task: bond below minimum")
     self._require(p.spec_hash != empty(bytes32), "task: spec hash is empty")
     self._require(p.eval_commitment != empty(bytes32), "task: eval commitment is empty")
@@ -483,7 +486,6 @@ def create_task(p: TaskParams) -> uint256:
     self._require(p.tolerance_bps <= MAX_TOLERANCE_BPS, "task: tolerance out of bounds")
     for d: uint256 in [p.submit_duration, p.reveal_duration, p.eval_duration, p.score_commit_duration, p.score_reveal_duration]:
         self._require(d >= MIN_PHASE_DURATION and d <= MAX_PHASE_DURATION, "task: phase duration out of bounds")
-    self._require(p.reward <= constants.MAX_SUPPLY and p.bond <= constants.MAX_SUPPLY, "task: amount above the token supply cap")
 
     task_id: uint256 = self.task_count + 1
     self.task_count = task_id
@@ -803,8 +805,8 @@ def fund(task_id: uint256, amount: uint256):
 def claim(task_id: uint256, participant: address) -> uint256:
     """
     @notice Settle `participant`'s part in a finalized or cancelled task:
-            release its stake (slashing a plagiarist or a validator that did
-            not reveal) and pay its reward into its staking pool. Anyone may
+            release its stake (slashing a plagiarist, or anyone that did not
+            reveal) and pay its reward into its staking pool. Anyone may
             call it, once per participant; O(1) gas.
     @param task_id The task.
     @param participant The trainer or validator.
@@ -835,8 +837,8 @@ def claim(task_id: uint256, participant: address) -> uint256:
     left: uint256 = self.tasks[task_id].unclaimed - 1
     self.tasks[task_id].unclaimed = left
     if left == 0:
-        # Rounding dust: back to the creator, or to the treasury for a
-        # cancelled task (the creator forfeited its bond).
+        # Rounding dust (a few wei): back to the creator, or to the treasury
+        # for a cancelled task (the creator forfeited its bond).
         receiver: address = self.tasks[task_id].creator
         if phase == PHASE_CANCELLED:
             receiver = governed.treasury
@@ -914,9 +916,9 @@ def consensus_of(task_id: uint256, trainer: address) -> uint256:
 @view
 def emission_weight(task_id: uint256) -> uint256:
     """
-    @notice The task's weight in the emission split: the effective stake of
-            everyone who joined, while the task runs (0 once scoring is over
-            or the task is cancelled).
+    @notice The task's weight in the emission split: the stake weight of
+            everyone who has committed (a model or scores), while the task
+            runs (0 once scoring is over or the task is cancelled).
     @param task_id The task.
     @return The weight, in wei of effective stake.
     """

@@ -57,7 +57,14 @@ def _weighted_median(
             # Exactly half of the weight on each side (so a next score
             # exists): the midpoint, so that half of the weight alone moves a
             # score at most half-way; invalid if either half says so.
-            upper: uint256 = vals[i + 1]
+            # The next score that weighs anything (a weightless validator has
+            # no say); the other half of the weight lies beyond i, so one
+            # exists before n.
+            upper: uint256 = 0
+            for j: uint256 in range(i + 1, i + 1 + limits.MAX_VALIDATORS, bound=limits.MAX_VALIDATORS):
+                if wts[j] != 0:
+                    upper = vals[j]
+                    break
             if upper == limits.INVALID_SCORE:
                 return upper
             return (vals[i] + upper) // 2

@@ -22,23 +22,28 @@ from support.oracle import (
     cancel,
     cancelled_share,
     disqualified,
-    lower_weighted_median,
     settle,
+    weighted_median,
 )
 
 # --- consensus, agreement, plagiarism ------------------------------------------------
 
 
-def test_lower_weighted_median():
-    assert lower_weighted_median([3, 1, 2], [1, 1, 1]) == 2
-    # Exactly half the weight at 1: the lower median is 1.
-    assert lower_weighted_median([1, 2], [1, 1]) == 1
-    assert lower_weighted_median([1, 2], [1, 2]) == 2
-    assert lower_weighted_median([5, 1], [1, 3]) == 1
-    # Weightless validators: the smallest score already "reaches half of nothing".
-    assert lower_weighted_median([9, 7], [0, 0]) == 7
+def test_weighted_median():
+    assert weighted_median([3, 1, 2], [1, 1, 1]) == 2
+    # Exactly half the weight at 10: the midpoint with the next score.
+    assert weighted_median([10, 20], [1, 1]) == 15
+    assert weighted_median([1, 2], [1, 1]) == 1  # (1 + 2) // 2
+    assert weighted_median([1, 2], [1, 2]) == 2
+    assert weighted_median([5, 1], [1, 3]) == 1
+    # Half of the weight says invalid: the model is not valid.
+    assert weighted_median([10, INVALID_SCORE], [1, 1]) == INVALID_SCORE
+    # A weightless score between the halves has no say.
+    assert weighted_median([100, 120, 200], [1, 0, 1]) == 150
+    # Weightless validators only: the lowest score.
+    assert weighted_median([9, 7], [0, 0]) == 7
     # A minority (weight 2 of 5) cannot pull the median outside the majority's [10, 12].
-    assert lower_weighted_median([0, 10, 11, 12, INVALID_SCORE], [1, 1, 1, 1, 1]) == 11
+    assert weighted_median([0, 10, 11, 12, INVALID_SCORE], [1, 1, 1, 1, 1]) == 11
 
 
 def test_agreement():
@@ -77,16 +82,17 @@ def test_settlement_by_hand():
     trainers = [Trainer(100, commit_block=10, model=m0), Trainer(200, commit_block=9, model=m1)]
     validators = [Validator(50, scores=(10, 20)), Validator(50, scores=(10, 30))]
     o = settle(terms, trainers, validators)
-    # Consensus: [10, 10] -> 10; [20, 30] at equal weights -> the lower median, 20.
-    assert o.consensus == [10, 20]
+    # Consensus: [10, 10] -> 10; [20, 30] at equal weights -> their midpoint, 25.
+    assert o.consensus == [10, 25]
     assert o.ranks == [0, 1]
-    # v1's 30 is 50% off the consensus 20, outside 5%: it agrees on one of two.
-    assert o.trust == [1, Fraction(1, 2)]
+    # 20 and 30 are each 20% off the consensus 25, outside 5%: both validators
+    # agree on one submission of two.
+    assert o.trust == [Fraction(1, 2), Fraction(1, 2)]
     # fee 50, R 950, R_train = floor(950 * (0.2 + 0.6 * 300 / 400)) = floor(617.5).
     assert o.outcomes() == {(50, 0, 617, 333)}
-    # Trainer weights 100 and 0.5 * 200 = 100; validator weights 50 and 25.
+    # Trainer weights 100 and 0.5 * 200 = 100; validator weights 25 and 25.
     assert [s.exact for s in o.trainers] == [Fraction(617, 2)] * 2
-    assert [s.exact for s in o.validators] == [222, 111]
+    assert [s.exact for s in o.validators] == [Fraction(333, 2)] * 2
     # The contract's floor(617 * 100 / 200) = 308 is admitted; one wei less is not.
     assert o.trainers[0].admits(308)
     assert not o.trainers[0].admits(303)
@@ -105,7 +111,7 @@ def test_ties_go_to_the_earlier_commit_then_join_order():
     assert o.ranks == [2, 0, 1]
 
 
-def test_unpayable_pots_go_back_to_the_creator():
+def test_unpayable_pots_go_to_the_treasury():
     m = b"m" * 32
     terms = Terms(
         reward=1_000,
@@ -131,8 +137,9 @@ def test_unpayable_pots_go_back_to_the_creator():
     )
     assert o.disqualified == [False, True]
     assert o.trainers[1].slash_bps == 1_000  # capped by staking's maximum
-    # fee 100, R 900, R_train = 900 * 20 / 30 = 600 (refunded), R_val 300 (paid).
-    assert o.outcomes() == {(100, 600, 0, 300)}
+    # T counts the eligible trainer only (the copy is disqualified): 10 of 20.
+    # fee 100, R 900, R_train = 900 * 10 / 20 = 450 (unpaid), R_val 450 (paid).
+    assert o.outcomes() == {(100, 450, 0, 450)}
 
 
 def test_cancelled_share():

@@ -1,17 +1,38 @@
-"""An independent reward oracle for a task's settlement, from docs/tasks.md.
+"""An independent reward oracle for a task's settlement, from docs/tasks.md
+and the rules of protocol v2 (below).
 
 Written from the formulas of docs/tasks.md ("Finalize", "Rewards",
-"Plagiarism" and the cancellation paragraph), in exact rational arithmetic
-(`fractions.Fraction`), without looking at how the contracts compute them: it
-is the yardstick the fuzz campaigns hold TaskManager's payouts against.
+"Plagiarism" and the cancellation paragraph) as protocol v2 changed them, in
+exact rational arithmetic (`fractions.Fraction`), without looking at how the
+contracts compute them: it is the yardstick the fuzz campaigns hold
+TaskManager's payouts against.
 
 Inputs are what the doc's formulas are written over: the trainers in join
 order (stake weight t_i, locked stake, commit block, revealed model hash),
 the validators in join order (stake weight s_j, locked stake, revealed
 scores) and the task's terms. Outputs: who is disqualified, each consensus,
 the ranks, each validator's trust, the protocol fee, the two reward pots, the
-refund to the creator, and every participant's exact payout with the interval
-the contract's integer payout must fall in.
+refund, and every participant's exact payout with the interval the contract's
+integer payout must fall in.
+
+The rules of protocol v2 it follows
+-----------------------------------
+- Consensus: the stake-weighted median of the revealed validators' scores.
+  The smallest score whose cumulative weight, scores ascending, passes
+  strictly more than half of the total wins; when the weight up to a score is
+  exactly half, the consensus is the midpoint floor((score + next) / 2) of it
+  and the next higher score, or INVALID_SCORE when that next one is invalid;
+  with a total weight of zero, the lowest score.
+- Split: T is the weight of the eligible trainers (revealed, not
+  disqualified), S the weight of the validators that revealed; not the
+  weight of everyone who joined.
+- Refund: what no pot can pay (the whole reward, without a fee, when
+  neither can) goes to the treasury, never back to the creator. Only a task
+  nobody joined gives its escrowed reward back to the creator (its emission
+  still goes to the treasury).
+- Slashes: every participant of a finalized task that did not reveal is
+  slashed by nonreveal_slash_bps, a trainer (never committed, or kept its
+  model back) as well as a validator.
 
 What is exact and what is a bound
 ---------------------------------
@@ -72,12 +93,13 @@ in which case `Pot.payable` is None (either outcome is admissible) and
 Cancelled task: each of the n participants is owed bond / n; the contract
 pays floor(bond / n), so P - 1 < p <= P. A disqualified trainer is owed
 nothing (its share, like the dust, goes to the treasury) and is slashed as in
-a finalized task; nobody else is slashed.
+a finalized task; nobody else is slashed, not even a trainer that did not
+reveal.
 
 Slashes: a disqualified trainer loses min(plagiarism_slash_bps,
-max_slash_bps) of its locked stake, a validator that did not reveal loses
-min(nonreveal_slash_bps, max_slash_bps), both rounded down as Staking.release
-documents (docs/staking.md).
+max_slash_bps) of its locked stake, a trainer or validator that did not
+reveal loses min(nonreveal_slash_bps, max_slash_bps), both rounded down as
+Staking.release documents (docs/staking.md).
 """
 
 from __future__ import annotations
@@ -109,7 +131,8 @@ class Terms:
 
 @dataclass(frozen=True)
 class Trainer:
-    """A trainer that joined. `model` is the revealed model hash, or None."""
+    """A trainer that joined. `model` is the revealed model hash, or None
+    (it never committed, or committed and did not reveal)."""
 
     weight: int
     stake: int = 0
@@ -202,6 +225,7 @@ class Settlement:
         """Admissible (fee, refund, train pot paid, validator pot paid) at settlement.
 
         One outcome unless rounding could zero a pot's weights (Pot.payable None).
+        The refund goes to the treasury (to the creator only when nobody joined).
         """
         options = []
         for pot in (self.train, self.validate):
@@ -221,15 +245,31 @@ class Settlement:
 # --- the doc's building blocks ----------------------------------------------------
 
 
-def lower_weighted_median(scores: list[int], weights: list[int]) -> int:
-    """The smallest score whose cumulative weight, scores ascending, reaches
-    half of the total weight."""
+def weighted_median(scores: list[int], weights: list[int]) -> int:
+    """The smallest score whose cumulative weight, scores ascending, passes
+    half of the total weight; at exactly half, the midpoint of that score
+    and the next higher one (INVALID_SCORE if that one is invalid); the
+    lowest score when the weights sum to zero."""
+    if not scores:
+        raise ValueError("no scores")
     total = sum(weights)
-    for value in sorted(set(scores)):
+    if total == 0:
+        return min(scores)
+    values = sorted(set(scores))
+    for k, value in enumerate(values):
         below = sum(w for s, w in zip(scores, weights, strict=True) if s <= value)
-        if 2 * below >= total:
+        if 2 * below > total:
             return value
-    raise ValueError("no scores")
+        if 2 * below == total:
+            # The other half lies above: a higher score with weight exists
+            # (a weightless validator's score has no say).
+            upper = next(
+                v
+                for v in values[k + 1 :]
+                if sum(w for s, w in zip(scores, weights, strict=True) if s == v) > 0
+            )
+            return INVALID_SCORE if upper == INVALID_SCORE else (value + upper) // 2
+    raise AssertionError("unreachable: the last score holds all the weight")
 
 
 def agrees(score: int, consensus: int, tolerance_bps: int) -> bool:
@@ -276,14 +316,14 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
     for v in revealed:
         assert len(v.scores) == n, "one score per trainer"
 
-    # 1. Consensus: the lower weighted median of the revealed validators' scores.
+    # 1. Consensus: the weighted median of the revealed validators' scores.
     consensus = []
     for i in range(n):
         if not eligible[i] or not revealed:
             consensus.append(INVALID_SCORE)
         else:
             consensus.append(
-                lower_weighted_median([v.scores[i] for v in revealed], [v.weight for v in revealed])
+                weighted_median([v.scores[i] for v in revealed], [v.weight for v in revealed])
             )
 
     # 2. Ranking: valid submissions by consensus, ties to the earlier commit.
@@ -303,11 +343,11 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
         agreed = sum(agrees(v.scores[i], consensus[i], terms.tolerance_bps) for i in scored)
         trust.append(Fraction(agreed, len(scored)))
 
-    # 4. Split.
+    # 4. Split: T over the eligible trainers, S over the revealed validators.
     fee = terms.reward * terms.protocol_fee_bps // BPS
     distributable = terms.reward - fee
-    t_sum = sum(t.weight for t in trainers)
-    s_sum = sum(v.weight for v in validators)
+    t_sum = sum(t.weight for i, t in enumerate(trainers) if eligible[i])
+    s_sum = sum(v.weight for v in revealed)
     train_reward = train_share(distributable, terms.gamma_wad, t_sum, s_sum)
     q = Fraction(terms.q_wad, WAD)
 
@@ -329,9 +369,14 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
 
     plagiarism = min(terms.plagiarism_slash_bps, terms.max_slash_bps)
     nonreveal = min(terms.nonreveal_slash_bps, terms.max_slash_bps)
+
+    def trainer_slash(i: int) -> int:
+        if out[i]:
+            return plagiarism
+        return nonreveal if trainers[i].model is None else 0
+
     trainer_shares = [
-        Share(s.exact, s.low, s.high, plagiarism if out[i] else 0)
-        for i, s in enumerate(train.shares())
+        Share(s.exact, s.low, s.high, trainer_slash(i)) for i, s in enumerate(train.shares())
     ]
     validator_shares = [
         Share(s.exact, s.low, s.high, 0 if v.scores is not None else nonreveal)

@@ -8,8 +8,9 @@ snapshot, chain clock included, so each test starts from the deployment.
 
 import boa
 import pytest
-from emission_support import ROLE_TRAINER, ROLE_VALIDATOR, long_terms
+from emission_support import ROLE_TRAINER, ROLE_VALIDATOR, commit_model, long_terms
 
+from support.arena import PHASE_EVAL_REVEAL, h
 from support.constants import WAD
 from support.dao import GovernedArena
 
@@ -62,18 +63,41 @@ class Desk:
     def __init__(self, arena, creator, governor):
         self.arena, self.creator, self.governor = arena, creator, governor
         self.joined = 0
+        self.trainers: dict[int, list[str]] = {}
+        self.validators: dict[int, list[str]] = {}
 
-    def task(self, trainers=(), validators=(), **terms) -> int:
+    def task(self, trainers=(), validators=(), commit=True, **terms) -> int:
         """A task in its submit phase (30-day phases) joined by one new
-        operator per amount; an operator's weight is its amount."""
+        operator per amount; an operator's weight is its amount. The
+        trainers commit a model unless `commit` is false (a participant's
+        weight counts in the task once it commits); the validators cannot
+        commit before the score commit phase (`commit_scores`)."""
         task_id = self.arena.create(self.creator, long_terms(**terms))
+        self.trainers[task_id], self.validators[task_id] = [], []
         for role, amounts in ((ROLE_TRAINER, trainers), (ROLE_VALIDATOR, validators)):
             for amount in amounts:
                 self.joined += 1
                 name = f"{'trainer' if role == ROLE_TRAINER else 'validator'}{self.joined}"
                 account = self.arena.operator(name, amount)
                 self.arena.join(task_id, account, role, amount)
+                joined = self.trainers if role == ROLE_TRAINER else self.validators
+                joined[task_id].append(account)
+        if commit:
+            self.commit_models(task_id)
         return task_id
+
+    def commit_models(self, task_id: int) -> None:
+        for trainer in self.trainers[task_id]:
+            commit_model(self.arena, task_id, trainer)
+
+    def commit_scores(self, task_id: int) -> None:
+        """To the score commit phase (the creator reveals its eval set at the
+        start of the eval reveal phase); every validator commits scores."""
+        self.arena.to_phase(task_id, PHASE_EVAL_REVEAL)
+        self.arena.reveal_eval(task_id, self.creator)
+        scores = [1] * len(self.trainers[task_id])
+        for validator in self.validators[task_id]:
+            self.arena.commit_scores(task_id, validator, scores, h(f"salt of {validator}"))
 
     def verify(self, task_id: int) -> None:
         with boa.env.prank(self.governor):

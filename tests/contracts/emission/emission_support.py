@@ -6,8 +6,8 @@ daily emission is cut to floor(rate * (10_000 - decay_bps) / 10_000); each
 piece of a checkpoint (up to a cut, or up to now) is floored on its own.
 """
 
-from support.arena import ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms
-from support.constants import DAY
+from support.arena import ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms, h
+from support.constants import DAY, WAD
 from support.dao import DAILY_EMISSION, DECAY_BPS
 
 BPS = 10_000
@@ -29,8 +29,16 @@ LONG = {
 
 
 def long_terms(**overrides) -> TaskTerms:
-    """Task terms whose phases last 30 days each; a stake of 1 wei is enough."""
-    return TaskTerms(**{"min_trainer_stake": 1, "min_validator_stake": 1, **LONG, **overrides})
+    """Task terms whose phases last 30 days each, for a reward of 10 ARENA: a
+    trainer stake of 1 wei is enough, a validator stake of 1 ARENA (the floor,
+    10% of the reward)."""
+    terms = {"reward": 10 * WAD, "min_trainer_stake": 1, "min_validator_stake": WAD}
+    return TaskTerms(**{**terms, **LONG, **overrides})
+
+
+def commit_model(arena, task_id: int, trainer: str) -> None:
+    """`trainer` commits a model: from now on its weight counts in the task."""
+    arena.commit_model(task_id, trainer, h(f"model of {trainer}"), h(f"salt of {trainer}"))
 
 
 def cut(rate: int, decay_bps: int = DECAY_BPS) -> int:
@@ -65,6 +73,7 @@ __all__ = [
     "ROLE_VALIDATOR",
     "YEAR",
     "D",
+    "commit_model",
     "cut",
     "logs_named",
     "long_terms",

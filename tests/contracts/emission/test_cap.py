@@ -5,7 +5,7 @@ minting nothing. Each test deploys with a genesis close to the cap."""
 
 import boa
 import pytest
-from emission_support import DAY, YEAR, D, logs_named, long_terms, named
+from emission_support import DAY, YEAR, D, commit_model, logs_named, long_terms, named
 
 from support.constants import MAX_SUPPLY, WAD
 from support.dao import GovernedArena
@@ -59,7 +59,9 @@ def test_a_capped_release_is_split_like_any_other(headroom):
     tasks = []
     for name, weight in (("light_trainer", 100 * WAD), ("heavy_trainer", 300 * WAD)):
         task = arena.create(creator, long_terms())
-        arena.join(task, arena.operator(name, weight), 1, weight)
+        trainer = arena.operator(name, weight)
+        arena.join(task, trainer, 1, weight)
+        commit_model(arena, task, trainer)
         with boa.env.prank(governor):
             emission.verify_task(task)
         tasks.append(task)
@@ -81,7 +83,9 @@ def test_every_call_that_checkpoints_works_at_the_cap():
     governor = arena.governor.address
     creator = arena.actor("creator", 10_000 * WAD)
     task = arena.create(creator, long_terms())
-    arena.join(task, arena.operator("trainer", 100 * WAD), 1, 100 * WAD)
+    trainer = arena.operator("trainer", 100 * WAD)
+    arena.join(task, trainer, 1, 100 * WAD)
+    commit_model(arena, task, trainer)
     arena.warp_to(emission.last_checkpoint() + DAY)
     with boa.env.prank(governor):
         emission.verify_task(task)

@@ -1,8 +1,9 @@
 """How a checkpoint splits what it mints across the verified tasks.
 
 Each verified running task takes floor(due * w / W), w its emission weight
-(the effective stake of everyone who joined it) and W the sum over the
-verified tasks; the rounding dust, and everything when W is 0, goes to the
+(the effective stake of the trainers and validators that committed in it: a
+trainer from its model commit, a validator from its score commit) and W the
+sum over the verified tasks; the rounding dust, and everything when W is 0, goes to the
 treasury. A verified task that stopped running leaves the list with
 TaskUnverified(finished=True), and its weight no longer counts.
 """
@@ -56,10 +57,11 @@ def expect_split(arena, tasks, due, shares):
 
 def test_one_task_takes_the_whole_day(arena, desk, emission, tm, start):
     task = desk.verified(trainers=[60 * WAD], validators=[40 * WAD])
-    assert tm.emission_weight(task) == 100 * WAD
+    # The validator has not committed scores yet: only the trainer weighs.
+    assert tm.emission_weight(task) == 60 * WAD
     arena.warp_to(start + DAY)
     (log,) = named(expect_split(arena, [task], D, [D]), "TaskEmission")
-    assert (log.task_id, log.amount, log.weight) == (task, D, 100 * WAD)
+    assert (log.task_id, log.amount, log.weight) == (task, D, 60 * WAD)
     terms = tm.tasks(task)
     assert terms.balance == terms.reward + terms.bond + D
 
@@ -85,11 +87,30 @@ def test_tasks_share_by_weight_rounded_down(arena, desk, start, n):
 
 
 def test_weights_mix_trainers_and_validators_of_each_task(arena, desk, tm, start):
-    first = desk.verified(trainers=[30 * WAD, 20 * WAD], validators=[50 * WAD])
-    second = desk.verified(validators=[300 * WAD])
+    # Submit and model reveal phases of a minute: scores are committed at once.
+    quick = {"submit_duration": 60, "reveal_duration": 60}
+    first = desk.verified(trainers=[30 * WAD, 20 * WAD], validators=[50 * WAD], **quick)
+    second = desk.verified(validators=[300 * WAD], **quick)
+    assert [tm.emission_weight(t) for t in (first, second)] == [50 * WAD, 0]
+    for task in (first, second):
+        desk.commit_scores(task)
     assert [tm.emission_weight(t) for t in (first, second)] == [100 * WAD, 300 * WAD]
     arena.warp_to(start + DAY)
     expect_split(arena, [first, second], D, [D // 4, 3 * D // 4])
+
+
+def test_joined_stake_counts_once_committed(arena, desk, tm, start):
+    """A trainer that joined but has not committed a model weighs nothing:
+    its task gets no emission until it commits."""
+    idle = desk.verified(trainers=[100 * WAD], commit=False)
+    busy = desk.verified(trainers=[300 * WAD])
+    assert [tm.emission_weight(t) for t in (idle, busy)] == [0, 300 * WAD]
+    arena.warp_to(start + DAY)
+    expect_split(arena, [idle, busy], D, [0, D])
+    desk.commit_models(idle)
+    assert tm.emission_weight(idle) == 100 * WAD
+    arena.warp_to(start + 2 * DAY)
+    expect_split(arena, [idle, busy], D, [D // 4, 3 * D // 4])
 
 
 def test_a_share_that_rounds_to_zero_is_not_funded(arena, desk, tm, start):
@@ -107,15 +128,17 @@ def test_a_share_that_rounds_to_zero_is_not_funded(arena, desk, tm, start):
 
 
 def test_without_weight_everything_goes_to_the_treasury(arena, desk, emission, start):
-    # Verified but nobody joined; joined but not verified.
+    # Verified but nobody joined; verified, joined but nobody committed;
+    # committed but not verified.
     empty = desk.verified()
+    uncommitted = desk.verified(trainers=[100 * WAD], validators=[100 * WAD], commit=False)
     unverified = desk.task(trainers=[100 * WAD])
     arena.warp_to(start + DAY)
-    logs = expect_split(arena, [empty, unverified], D, [0, 0])
+    logs = expect_split(arena, [empty, uncommitted, unverified], D, [0, 0, 0])
     assert named(logs, "TaskEmission") == []
     # A running task with no weight stays verified.
-    assert emission.is_verified(empty)
-    assert emission.verified_count() == 1
+    assert emission.is_verified(empty) and emission.is_verified(uncommitted)
+    assert emission.verified_count() == 2
 
 
 def finish(arena, creator, task, how):

@@ -6,7 +6,7 @@ through proposals, end to end."""
 import boa
 import pytest
 
-from support.arena import ROLE_TRAINER, TaskTerms
+from support.arena import ROLE_TRAINER, TaskTerms, h
 from support.constants import DAY, WAD
 from support.dao import DEFAULT_ADMIN_ROLE, STATE_EXECUTED, STATE_QUEUED, Action, calldata
 
@@ -66,6 +66,7 @@ ADMIN_CALLS = [
     ),
     ("tasks", "set_protocol_fee_bps", (100,), "task: caller is not the admin"),
     ("tasks", "set_treasury", ("deployer",), "task: caller is not the admin"),
+    ("tasks", "set_floors", (0, 0, 0), "task: caller is not the admin"),
     ("emission", "set_daily_emission", (1,), "emission: caller is not the admin"),
     ("emission", "verify_task", (1,), "emission: caller is not the admin"),
     ("emission", "set_treasury", ("deployer",), "emission: caller is not the admin"),
@@ -124,6 +125,27 @@ def test_a_new_protocol_fee_applies_to_tasks_created_afterwards(dao, voters):
     assert dao.tasks.tasks(after).protocol_fee_bps == 250
 
 
+def test_a_proposal_sets_the_floors_of_new_tasks(dao, voters):
+    creator = dao.actor("creator")
+    signature = "set_floors(uint256,uint256,uint256)"
+    dao.pass_and_execute([call(dao.tasks, signature, 5, 2_000, 300)], voters)
+    (log,) = [e for e in dao.governor.get_logs() if type(e).__name__ == "FloorsUpdated"]
+    assert (log.validator_slots, log.validator_stake_bps, log.bond_bps) == (5, 2_000, 300)
+    tasks = dao.tasks
+    assert (tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps()) == (
+        5,
+        2_000,
+        300,
+    )
+    # The default terms (8 slots, a bond of 1% and a stake of 10%) fall short.
+    with boa.reverts("task: bond below minimum"):
+        dao.create(creator)
+    with boa.reverts("task: validator stake too low"):
+        dao.create(creator, TaskTerms(bond=30 * WAD))
+    task = dao.create(creator, TaskTerms(min_validator_stake=200 * WAD, bond=30 * WAD))
+    assert tasks.tasks(task).bond == 30 * WAD
+
+
 # --- emission ---------------------------------------------------------------------------
 
 
@@ -132,6 +154,9 @@ def test_a_proposal_verifies_a_task_for_emission(dao, governor, voters):
     trainer = dao.operator("trainer", 1_000 * WAD)
     task_id = dao.create(creator, long_task_terms())
     dao.join(task_id, trainer, ROLE_TRAINER, 100 * WAD)
+    # Committed, the trainer's stake weighs in the emission split.
+    dao.commit_model(task_id, trainer, h("model"), h("salt"))
+    assert dao.tasks.emission_weight(task_id) == 100 * WAD
     assert not dao.emission.is_verified(task_id)
 
     dao.pass_and_execute([call(dao.emission, "verify_task(uint256)", task_id)], voters)

@@ -60,6 +60,7 @@ def test_constructor_logs_every_parameter(staking_partial, token, admin, slash_t
         "max_commission_bps",
         "max_slash_bps",
         "delegation_weight_bps",
+        "min_self_stake_bps",
     ]
 
 
@@ -70,7 +71,7 @@ def test_constructor_logs_every_parameter(staking_partial, token, admin, slash_t
         ({"unbonding": 60 * DAY + 1}, "staking: unbonding delay out of bounds"),
         ({"notice": 30 * DAY + 1}, "staking: commission notice out of bounds"),
         ({"max_commission": 5_001}, "staking: max commission out of bounds"),
-        ({"max_slash": 10_001}, "staking: max slash out of bounds"),
+        ({"max_slash": 5_001}, "staking: max slash out of bounds"),
         ({"weight": 10_001}, "staking: delegation weight out of bounds"),
     ],
 )
@@ -102,7 +103,7 @@ def test_bounds_are_inclusive(staking_partial, token, admin, slash_treasury, dep
         unbonding=3_600,
         notice=0,
         max_commission=5_000,
-        max_slash=10_000,
+        max_slash=5_000,
         weight=0,
     )
     assert staking.unbonding_delay() == 3_600
@@ -142,6 +143,13 @@ SETTERS = [
         10_001,
         "staking: delegation weight out of bounds",
     ),
+    (
+        "set_min_self_stake_bps",
+        "min_self_stake_bps",
+        2_000,
+        10_001,
+        "staking: min self stake out of bounds",
+    ),
 ]
 
 
@@ -175,3 +183,21 @@ def test_protocol_role_is_granted_by_admin_only(staking, admin, non_owner):
     with boa.env.prank(admin):
         staking.grantRole(role, non_owner)
     assert staking.hasRole(role, non_owner)
+
+
+def test_protocol_contracts_are_fixed_once_the_protocol_admin_renounces(staking, admin, non_owner):
+    role, protocol_admin = staking.PROTOCOL_ROLE(), staking.PROTOCOL_ADMIN_ROLE()
+    assert staking.getRoleAdmin(role) == protocol_admin
+    assert staking.getRoleAdmin(protocol_admin) == protocol_admin
+    with boa.env.prank(admin):
+        staking.renounceRole(protocol_admin, admin)
+    # DEFAULT_ADMIN_ROLE (governance) can neither name a protocol contract,
+    # nor take the protocol admin role, nor move the role's admin.
+    for call in (
+        lambda: staking.grantRole(role, non_owner),
+        lambda: staking.grantRole(protocol_admin, admin),
+        lambda: staking.set_role_admin(role, staking.DEFAULT_ADMIN_ROLE()),
+    ):
+        with boa.reverts("access_control: account is missing role"), boa.env.prank(admin):
+            call()
+    assert not staking.hasRole(role, non_owner)

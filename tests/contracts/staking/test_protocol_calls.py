@@ -1,7 +1,5 @@
 """allocate, release (with slashing) and pay_reward: the task manager's calls."""
 
-from fractions import Fraction
-
 import boa
 import pytest
 
@@ -87,7 +85,7 @@ def test_release_without_slash(delegated, operator, protocol):
     assert delegated.treasury_owed() == 0
 
 
-def test_slash_hits_every_share_proportionally(delegated, operator, delegator, protocol):
+def test_a_slash_takes_the_operators_own_stake_first(delegated, operator, delegator, protocol):
     with boa.env.prank(protocol):
         delegated.allocate(operator, 1_600 * WAD)
         slashed = delegated.release(operator, 1_600 * WAD, 2_500)
@@ -96,11 +94,27 @@ def test_slash_hits_every_share_proportionally(delegated, operator, delegator, p
     assert (log.amount, log.slashed) == (1_600 * WAD, 400 * WAD)
     assert delegated.treasury_owed() == 400 * WAD
     assert delegated.pools(operator).total_assets == 1_600 * WAD
-    # The pool lost 20% of its assets; each holder lost 20% of its stake.
-    for holder in (operator, delegator):
-        value = delegated.assets_of(operator, holder)
-        assert Fraction(value, 1_000 * WAD) <= Fraction(4, 5)
-        assert 800 * WAD - value <= 1
+    # The operator's 1,000 ARENA pays the whole slash; the delegator keeps all.
+    own = delegated.assets_of(operator, operator)
+    assert 0 <= own - 600 * WAD <= 1
+    assert 1_000 * WAD - delegated.assets_of(operator, delegator) <= 1
+
+
+def test_a_slash_beyond_the_operators_stake_hits_every_other_share(
+    delegated, operator, delegator, other_delegator, protocol
+):
+    with boa.env.prank(other_delegator):
+        delegated.delegate(operator, 3_000 * WAD)
+    with boa.env.prank(protocol):
+        delegated.allocate(operator, 5_000 * WAD)
+        slashed = delegated.release(operator, 5_000 * WAD, 5_000)
+    assert slashed == 2_500 * WAD
+    # The operator's 1,000 ARENA pay first; the other 1,500 are 37.5% of the
+    # delegators' 4,000, taken from each in proportion.
+    assert delegated.assets_of(operator, operator) <= 1
+    for holder, had in ((delegator, 1_000 * WAD), (other_delegator, 3_000 * WAD)):
+        fair = had * 5 // 8
+        assert abs(delegated.assets_of(operator, holder) - fair) <= 2
 
 
 def test_slash_at_the_maximum_and_above(delegated, operator, protocol):

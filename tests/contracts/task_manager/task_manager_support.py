@@ -2,6 +2,8 @@
 phases in a few calls, so that each test states only what it is about, and
 checks the token accounting at the end of a lifecycle."""
 
+import boa
+
 from support.arena import (
     PHASE_CANCELLED,
     PHASE_EVAL_REVEAL,
@@ -22,6 +24,9 @@ from support.constants import WAD
 # minimum of TaskTerms for both roles).
 STAKE = 1_000 * WAD
 ALLOCATION = 100 * WAD
+# TaskManager's floors at deployment: validator slots, validator stake and
+# bond (bps of the reward).
+FLOORS = (3, 1_000, 100)
 
 
 def salt_of(account: str) -> bytes:
@@ -49,6 +54,11 @@ class Game:
 
     def operators_named(self, prefix: str, n: int, stake: int = STAKE) -> list[str]:
         return [self.operator(f"{prefix}{i}", stake) for i in range(n)]
+
+    def set_floors(self, validator_slots: int, validator_stake_bps: int, bond_bps: int) -> None:
+        """Governance sets the floors of new tasks' terms."""
+        with boa.env.prank(self.arena.admin):
+            self.tm.set_floors(validator_slots, validator_stake_bps, bond_bps)
 
     # --- phases ------------------------------------------------------------------
 
@@ -138,12 +148,13 @@ class Game:
     # --- accounting --------------------------------------------------------------
 
     def assert_conserved(self) -> None:
-        """Staking holds exactly its pools' assets, the unbonding tokens, the
-        slashed tokens and the commissions owed."""
+        """Staking holds exactly its pools' assets, the stake waiting for
+        activation, the unbonding tokens, the slashed tokens and the
+        commissions owed."""
         st = self.arena.staking
         pools = [st.pools(op) for op in self.operators]
         expected = (
-            sum(p.total_assets for p in pools)
+            sum(p.total_assets + p.pending for p in pools)
             + st.total_unbonding()
             + st.treasury_owed()
             + sum(p.commission_owed for p in pools)

@@ -101,17 +101,24 @@ def test_bond_is_shared_through_the_claims(
         assert (claimed.reward, claimed.slashed) == (share, 0)
         assert arena.staking.pools(account).locked == 0
     assert arena.token.balanceOf(arena.treasury) == treasury
-    # The last claim sends the rounding dust to the treasury.
+    # The last claim sends the rounding dust to the treasury. other_trainer
+    # never committed: in a cancelled task it is not slashed for it.
     assert arena.claim(task, other_trainer) == share
+    (claimed,) = logs_named(tm, "RewardClaimed")
+    assert (claimed.reward, claimed.slashed) == (share, 0)
     (dust,) = logs_named(tm, "DustReturned")
     assert (dust.receiver, dust.amount) == (arena.treasury, BOND - 3 * share)
     assert arena.token.balanceOf(arena.treasury) == treasury + 1
     game.assert_settled(task)
 
 
-def test_bond_share_goes_into_the_pool(arena, game, tm, joined, trainer, delegator):
+def test_bond_share_goes_into_the_pool(
+    arena, game, tm, task, trainer, other_trainer, validator, other_validator, delegator
+):
     with boa.env.prank(delegator):
         arena.staking.delegate(trainer, 1_000 * WAD)
+    game.enrol(task, [trainer, other_trainer], [validator, other_validator])
+    joined = task
     before = arena.staking.assets_of(trainer, delegator)
     arena.to_phase(joined, PHASE_CANCELLED)
     arena.claim(joined, trainer)
@@ -152,8 +159,10 @@ def test_nobody_joined_the_bond_goes_to_the_treasury(arena, game, tm, task, crea
 
 
 def test_cancelled_task_without_bond(arena, game, tm, creator, trainer, validator):
+    # No bond at all: the DAO lowers the minimum bond and the bond's floor.
     with boa.env.prank(arena.admin):
         tm.set_min_creator_bond(0)
+    game.set_floors(3, 1_000, 0)
     task = arena.create(creator, TaskTerms(bond=0))
     game.enrol(task, [trainer], [validator])
     arena.to_phase(task, PHASE_CANCELLED)
@@ -165,7 +174,8 @@ def test_stakes_are_released_without_slash(
     arena, game, tm, joined, trainer, other_trainer, validator
 ):
     """Nobody is slashed in a cancelled task: the validators never got to
-    score, and a trainer that did not reveal is not slashed anyway."""
+    score, and a trainer that did not reveal its model is not slashed, as it
+    would be in a finalized task."""
     game.commit(joined, trainer)
     game.commit(joined, other_trainer)
     arena.to_phase(joined, PHASE_MODEL_REVEAL)

@@ -184,21 +184,38 @@ def test_validator_that_did_not_reveal_is_slashed(
     game.assert_settled(joined)
 
 
-def test_trainer_that_did_not_reveal_is_not_slashed(
+def test_trainer_that_did_not_reveal_is_slashed(
     arena, game, tm, joined, creator, trainer, other_trainer, validator
 ):
+    """Like a validator: whether it committed and kept its model back, or
+    never committed at all, a trainer that did not reveal is slashed
+    nonreveal_slash_bps and earns nothing."""
+    third = game.operator("idle_trainer")
+    game.enrol(joined, [third])  # never commits
     game.play(
         joined,
         creator,
         {trainer: None, other_trainer: None},
-        {validator: [1, 1]},
-        hidden_models=[other_trainer],
+        {validator: [1, 1, 1]},
+        hidden_models=[other_trainer],  # commits, never reveals
     )
     arena.finalize(joined)
-    assert arena.claim(joined, other_trainer) == 0
+    for account in (other_trainer, third):
+        assets = arena.staking.pools(account).total_assets
+        assert tm.claimable(joined, account) == 0
+        assert arena.claim(joined, account) == 0
+        (claimed,) = logs_named(tm, "RewardClaimed")
+        assert (claimed.reward, claimed.slashed) == (0, 5 * WAD)  # 5% of 100
+        assert arena.staking.pools(account).total_assets == assets - 5 * WAD
+        assert arena.staking.pools(account).locked == 0
+    assert arena.staking.treasury_owed() == 10 * WAD
+    # The trainer that revealed earns the whole trainers' share, unslashed.
+    reward = arena.claim(joined, trainer)
     (claimed,) = logs_named(tm, "RewardClaimed")
-    assert (claimed.reward, claimed.slashed) == (0, 0)
-    assert arena.staking.pools(other_trainer).total_assets == 1_000 * WAD
+    assert (claimed.reward, claimed.slashed) == (reward, 0)
+    assert reward == tm.tasks(joined).train_reward
+    game.claim_all(joined)
+    game.assert_settled(joined)
 
 
 def test_slash_is_capped_by_staking(

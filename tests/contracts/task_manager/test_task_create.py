@@ -54,11 +54,12 @@ def test_create_task_escrows_reward_and_bond(arena, tm, creator):
 
 
 def test_create_task_records_the_terms(arena, tm, creator):
+    # Above the floors of a 500 ARENA reward: a bond of 5, a validator stake of 50.
     terms = TaskTerms(
         reward=500 * WAD,
-        bond=3 * WAD,
+        bond=6 * WAD,
         min_trainer_stake=7 * WAD,
-        min_validator_stake=9 * WAD,
+        min_validator_stake=90 * WAD,
         max_trainers=5,
         max_validators=4,
         tolerance_bps=250,
@@ -70,8 +71,8 @@ def test_create_task_records_the_terms(arena, tm, creator):
     assert task.spec_hash == terms.spec_hash
     assert task.eval_commitment == eval_commitment(terms.eval_hash, terms.eval_salt)
     assert task.eval_hash == b"\0" * 32
-    assert (task.reward, task.bond) == (500 * WAD, 3 * WAD)
-    assert (task.min_trainer_stake, task.min_validator_stake) == (7 * WAD, 9 * WAD)
+    assert (task.reward, task.bond) == (500 * WAD, 6 * WAD)
+    assert (task.min_trainer_stake, task.min_validator_stake) == (7 * WAD, 90 * WAD)
     assert (task.max_trainers, task.max_validators, task.tolerance_bps) == (5, 4, 250)
     assert (task.n_trainers, task.n_validators, task.unclaimed) == (0, 0, 0)
     assert (task.trainer_weight, task.validator_weight) == (0, 0)
@@ -148,7 +149,8 @@ def test_unknown_task_has_no_phase(tm, task):
 
 REJECTS = [
     ({"reward": 0}, "task: reward is zero"),
-    ({"bond": WAD - 1}, "task: bond below minimum"),
+    # The floor of the default 1,000 ARENA reward: 1% of it, 10 ARENA.
+    ({"bond": 10 * WAD - 1}, "task: bond below minimum"),
     ({"bond": 0}, "task: bond below minimum"),
     ({"spec_hash": b"\0" * 32}, "task: spec hash is empty"),
     ({"eval_commitment": b"\0" * 32}, "task: eval commitment is empty"),
@@ -157,9 +159,18 @@ REJECTS = [
     ({"max_trainers": 0}, "task: trainer cap out of bounds"),
     ({"max_trainers": 129}, "task: trainer cap out of bounds"),
     ({"max_validators": 0}, "task: validator cap out of bounds"),
+    # Below the floor of 3 validator slots.
+    ({"max_validators": 2}, "task: validator cap out of bounds"),
     ({"max_validators": 65}, "task: validator cap out of bounds"),
-    ({"tolerance_bps": 10_001}, "task: tolerance out of bounds"),
-    ({"reward": 10**27 + 1}, "task: amount above the token supply cap"),
+    # Below 10% of the reward.
+    ({"min_validator_stake": 100 * WAD - 1}, "task: validator stake too low"),
+    ({"tolerance_bps": 1_001}, "task: tolerance out of bounds"),
+    ({"tolerance_bps": 10_000}, "task: tolerance out of bounds"),
+    # A bond and a validator stake at the floors of that reward.
+    (
+        {"reward": 10**27 + 1, "bond": 10**25, "min_validator_stake": 10**26},
+        "task: amount above the token supply cap",
+    ),
     ({"bond": 10**27 + 1}, "task: amount above the token supply cap"),
 ]
 
@@ -190,17 +201,33 @@ def test_phase_duration_bounds_are_inclusive(arena, tm, creator, duration):
 
 
 def test_other_bounds_are_inclusive(tm, creator):
-    task_id = create(tm, creator, max_trainers=128, max_validators=64, tolerance_bps=10_000)
+    task_id = create(tm, creator, max_trainers=128, max_validators=64, tolerance_bps=1_000)
     task = tm.tasks(task_id)
-    assert (task.max_trainers, task.max_validators, task.tolerance_bps) == (128, 64, 10_000)
-    # Bond at the minimum, smallest stakes, a spec URI of the longest length.
-    create(tm, creator, bond=WAD, min_trainer_stake=1, min_validator_stake=1, spec_uri="u" * 256)
+    assert (task.max_trainers, task.max_validators, task.tolerance_bps) == (128, 64, 1_000)
+    # Every floor of a 1,000 ARENA reward met exactly (3 validator slots, a
+    # bond of 1% and a validator stake of 10%), the smallest trainer stake, a
+    # spec URI of the longest length.
+    task_id = create(
+        tm,
+        creator,
+        max_validators=3,
+        bond=10 * WAD,
+        min_trainer_stake=1,
+        min_validator_stake=100 * WAD,
+        spec_uri="u" * 256,
+    )
+    task = tm.tasks(task_id)
+    assert (task.max_validators, task.bond, task.min_validator_stake) == (3, 10 * WAD, 100 * WAD)
     assert tm.task_count() == 2
 
 
-def test_zero_bond_when_the_minimum_is_zero(arena, tm, creator):
+def test_zero_bond_when_the_minimums_are_zero(arena, game, tm, creator):
     with boa.env.prank(arena.admin):
         tm.set_min_creator_bond(0)
+    # The bond's floor of 1% of the reward still applies.
+    with boa.reverts("task: bond below minimum"):
+        create(tm, creator, bond=0)
+    game.set_floors(3, 1_000, 0)
     task_id = create(tm, creator, bond=0)
     assert tm.tasks(task_id).balance == TaskTerms().reward
 

@@ -1,21 +1,19 @@
 """Emission in the task manager: fund() adds newly minted tokens to a running
-task's reward, emission_weight() is what the emission contract splits by,
+task's reward, emission_weight() is what the emission contract splits by (the
+weight of the trainers and validators that committed, while the task runs),
 is_running() is when a task may receive it, and settlement treats
 R = reward + emission as the task's reward:
 
     fee      = R * protocol_fee_bps / 10_000                        -> treasury
     pots     = the usual split of R - fee (test_task_rewards.py)
-    refund   = what no pot can pay (R when nothing is payable)
-    treasury = fee + ceil(refund * emission / R)     (emission's part of the refund)
-    creator  = refund - ceil(refund * emission / R)  (the escrow's part)
+    refund   = what no pot can pay (R when nothing is payable)      -> treasury
 
+The creator gets none of the refund, escrow or emission; only when nobody
+joined does the escrowed reward go back to it (the emission to the treasury).
 A cancelled task returns the reward to the creator and the emission to the
 treasury. Here an account holding EMISSION_ROLE stands in for the emission
 contract (tests/contracts/emission/ runs the real one).
 """
-
-from fractions import Fraction
-from math import floor
 
 import boa
 import pytest
@@ -33,6 +31,8 @@ from support.arena import (
     PHASE_SCORE_COMMIT,
     PHASE_SCORE_REVEAL,
     PHASE_SUBMIT,
+    ROLE_TRAINER,
+    h,
 )
 from support.constants import WAD
 
@@ -166,20 +166,72 @@ def test_fund_needs_the_tokens(arena, tm, task, emission):
 
 
 @pytest.mark.parametrize("phase", [*RUNNING, *OVER])
-def test_emission_weight_is_the_joined_stake_while_the_task_runs(
-    arena, game, tm, joined, creator, phase
+def test_emission_weight_is_the_committed_stake_while_the_task_runs(
+    arena, game, tm, joined, creator, trainer, other_trainer, phase
 ):
+    # Both trainers commit; the validators joined but never commit scores.
+    for account in (trainer, other_trainer):
+        game.commit(joined, account)
     move_to(arena, game, creator, joined, phase)
-    record = tm.tasks(joined)
-    assert record.trainer_weight == record.validator_weight == 200 * WAD
-    expected = 400 * WAD if phase in RUNNING else 0
+    expected = 200 * WAD if phase in RUNNING else 0
     assert tm.emission_weight(joined) == expected
+    record = tm.tasks(joined)
+    # Once finalized they are the weights of the split: no model was revealed.
+    weights = (0, 0) if phase == PHASE_FINALIZED else (200 * WAD, 0)
+    assert (record.trainer_weight, record.validator_weight) == weights
+
+
+def test_emission_weight_counts_each_participant_once_it_commits(
+    arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
+):
+    """Joining weighs nothing; a trainer counts from its first commit_model, a
+    validator from its first commit_scores, and never twice."""
+    assert tm.emission_weight(joined) == 0
+    game.commit(joined, trainer)
+    assert tm.emission_weight(joined) == 100 * WAD
+    # A new commitment, and the same one again: still counted once.
+    game.commit(joined, trainer, h("another model"))
+    game.commit(joined, trainer, h("another model"))
+    assert tm.emission_weight(joined) == 100 * WAD
+    late = game.operator("late_trainer")
+    arena.join(joined, late, ROLE_TRAINER, 300 * WAD)
+    assert tm.emission_weight(joined) == 100 * WAD
+    game.commit(joined, late)
+    assert tm.emission_weight(joined) == 400 * WAD
+
+    arena.to_phase(joined, PHASE_MODEL_REVEAL)
+    game.reveal(joined, trainer, h("another model"))
+    arena.to_phase(joined, PHASE_EVAL_REVEAL)
+    assert tm.emission_weight(joined) == 400 * WAD
+    arena.reveal_eval(joined, creator)
+    game.commit_scores(joined, validator, [1, 2, 3])
+    assert tm.emission_weight(joined) == 500 * WAD
+    game.commit_scores(joined, validator, [3, 2, 1])
+    assert tm.emission_weight(joined) == 500 * WAD
+    arena.to_phase(joined, PHASE_SCORE_REVEAL)
+    record = tm.tasks(joined)
+    assert (record.trainer_weight, record.validator_weight) == (400 * WAD, 100 * WAD)
+    assert tm.emission_weight(joined) == 500 * WAD
+    game.reveal_scores(joined, validator, [3, 2, 1])
+
+    arena.to_phase(joined, PHASE_FINALIZE)
+    assert tm.emission_weight(joined) == 0
+    arena.finalize(joined)
+    # For the split: the one trainer that revealed, the one validator that did.
+    record = tm.tasks(joined)
+    assert (record.trainer_weight, record.validator_weight) == (100 * WAD, 100 * WAD)
+    assert tm.emission_weight(joined) == 0
+    paid = game.claim_all(joined)
+    assert paid[other_trainer] == paid[other_validator] == paid[late] == 0
+    game.assert_settled(joined)
 
 
 def test_emission_weight_of_an_empty_or_unknown_task_is_zero(tm, task, game, trainer):
     assert tm.emission_weight(task) == 0
     assert tm.emission_weight(0) == tm.emission_weight(task + 1) == 0
     game.enrol(task, [trainer], amount=123 * WAD)
+    assert tm.emission_weight(task) == 0
+    game.commit(task, trainer)
     assert tm.emission_weight(task) == 123 * WAD
 
 
@@ -243,10 +295,6 @@ def terms(reward):
     )
 
 
-def ceil_div(a, b):
-    return -(-a // b)
-
-
 def test_a_finalized_task_pays_reward_plus_emission(
     arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
 ):
@@ -283,9 +331,11 @@ def test_a_finalized_task_pays_reward_plus_emission(
     assert train == (reward - fee) // 2
     assert balances.delta() == (BOND, fee)
 
-    # Payouts: rank weights 100 and 85; trust 1 and 1/2 (tolerance 1%).
+    # Payouts: rank weights 100 and 85. The second consensus is the midpoint
+    # 205 of 200 and 210 (equal weights), within 1% of neither: trust 1/2 each.
+    assert tm.consensus_of(joined, other_trainer) == 205
     trainer_rewards = [train * w // (185 * WAD) for w in (100 * WAD, 85 * WAD)]
-    validator_rewards = [val * w // (150 * WAD) for w in (100 * WAD, 50 * WAD)]
+    validator_rewards = [val * 50 * WAD // (100 * WAD)] * 2
     paid = game.claim_all(joined)
     assert [paid[trainer], paid[other_trainer]] == trainer_rewards
     assert [paid[validator], paid[other_validator]] == validator_rewards
@@ -303,11 +353,11 @@ def test_a_finalized_task_pays_reward_plus_emission(
     game.assert_settled(joined)
 
 
-def test_no_valid_submission_refunds_pro_rata(
+def test_no_valid_submission_sends_the_trainers_share_to_the_treasury(
     arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
 ):
-    """Every model is scored invalid: R_train cannot be paid. Its emission
-    part, rounded up, goes to the treasury; the rest to the creator."""
+    """Every model is scored invalid: R_train cannot be paid. All of it,
+    escrow and emission alike, goes to the treasury; none to the creator."""
     fund(tm, emission, joined, EMISSION)
     trainers, validators = scored_task(
         arena,
@@ -325,32 +375,29 @@ def test_no_valid_submission_refunds_pro_rata(
     arena.finalize(joined)
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.protocol_fee, settled.train_reward, settled.validator_reward) == (fee, 0, val)
+    # Both trainers revealed: T = S = 200, R_train = (0.2 + 0.6 / 2) R.
     assert settled.refunded == refund == oracle.train_share(reward - fee, GAMMA_WAD, 1, 1)
+    assert refund == (reward - fee) // 2
     assert train == 0
-
-    to_treasury = ceil_div(refund * EMISSION, reward)
-    # Not a whole number: the rounding goes the treasury's way.
-    assert refund * EMISSION % reward != 0
-    assert to_treasury == floor(Fraction(refund * EMISSION, reward)) + 1
-    assert balances.delta() == (refund - to_treasury, fee + to_treasury)
-    # One event per transfer: the fee, then the refund's two parts.
+    assert balances.delta() == (0, fee + refund)
+    # One event per transfer: the fee, then the refund, both to the treasury.
     (paid_fee,) = logs_named(tm, "FeePaid")
     assert (paid_fee.task_id, paid_fee.receiver, paid_fee.amount) == (joined, arena.treasury, fee)
     refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
-    assert refunds == [(arena.treasury, to_treasury), (creator, refund - to_treasury)]
-    # The creator never gets more of the refund than its escrow's part.
-    assert refund - to_treasury <= refund * REWARD // reward
+    assert refunds == [(arena.treasury, refund)]
 
     paid = game.claim_all(joined)
     assert paid[validator] == paid[other_validator] == val // 2
-    assert balances.delta() == (refund - to_treasury + val % 2, fee + to_treasury)
+    # The creator gets the claims' rounding dust only.
+    assert balances.delta() == (val % 2, fee + refund)
     game.assert_settled(joined)
 
 
-def test_nothing_payable_returns_reward_to_creator_and_emission_to_treasury(
+def test_nothing_payable_sends_reward_and_emission_to_the_treasury(
     arena, game, tm, joined, creator, emission, trainer, other_trainer, validator, other_validator
 ):
-    """No validator reveals: no pot can be paid, no fee; R goes back whole."""
+    """No validator reveals: no pot can be paid, no fee; R = reward +
+    emission goes to the treasury whole, none of it back to the creator."""
     fund(tm, emission, joined, EMISSION)
     game.play(
         joined,
@@ -363,10 +410,12 @@ def test_nothing_payable_returns_reward_to_creator_and_emission_to_treasury(
     arena.finalize(joined)
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.protocol_fee, settled.refunded) == (0, REWARD + EMISSION)
-    assert balances.delta() == (REWARD, EMISSION)
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(arena.treasury, REWARD + EMISSION)]
+    assert balances.delta() == (0, REWARD + EMISSION)
     paid = game.claim_all(joined)
     assert set(paid.values()) == {0}
-    assert balances.delta() == (REWARD, EMISSION)
+    assert balances.delta() == (0, REWARD + EMISSION)
     game.assert_settled(joined)
 
 
@@ -377,6 +426,9 @@ def test_a_task_nobody_joined_returns_its_emission_to_the_treasury(
     game.advance(task, creator, PHASE_FINALIZE)
     balances = Balances(arena, creator)
     arena.finalize(task)
+    # Nobody joined: the escrow goes back to the creator, the emission not.
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(arena.treasury, EMISSION), (creator, REWARD)]
     assert tm.phase(task) == PHASE_FINALIZED
     assert balances.delta() == (REWARD, EMISSION)
     assert tm.tasks(task).balance == 0

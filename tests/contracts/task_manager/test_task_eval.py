@@ -42,9 +42,11 @@ def test_reveal_eval_returns_the_bond(arena, tm, task, creator):
     assert tm.phase(task) == PHASE_SCORE_COMMIT
 
 
-def test_reveal_eval_without_bond_pays_nothing(arena, tm, creator):
+def test_reveal_eval_without_bond_pays_nothing(arena, game, tm, creator):
+    # No bond at all: the DAO lowers the minimum bond and the bond's floor.
     with boa.env.prank(arena.admin):
         tm.set_min_creator_bond(0)
+    game.set_floors(3, 1_000, 0)
     task = arena.create(creator, TaskTerms(bond=0))
     arena.to_phase(task, PHASE_EVAL_REVEAL)
     reveal_eval(tm, task, creator)

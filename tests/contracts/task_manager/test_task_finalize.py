@@ -1,5 +1,8 @@
 """finalize: bounded steps (consensus, ranking, trust, split), the consensus
-(stake-weighted lower median), the ranking and its ties, trust."""
+(stake-weighted median: the smallest score whose cumulative weight passes
+half; at exactly half, the midpoint of that score and the next, or invalid
+if the next is; the lowest score without weight), the ranking and its ties,
+trust."""
 
 import boa
 import pytest
@@ -15,6 +18,7 @@ from support.arena import (
     PHASE_SCORE_COMMIT,
     PHASE_SCORE_REVEAL,
     PHASE_SUBMIT,
+    ROLE_VALIDATOR,
     h,
 )
 from support.constants import WAD
@@ -181,7 +185,7 @@ def test_consensus_is_unknown_before_finalize(arena, game, tm, joined, creator, 
     assert tm.consensus_of(joined, validator) == INVALID_SCORE
 
 
-def test_consensus_is_the_stake_weighted_lower_median(arena, game, tm, creator):
+def test_consensus_is_the_stake_weighted_median(arena, game, tm, creator):
     task, _ = game.create(creator)
     trainers = game.operators_named("trainer", 4)
     light, heavy, third = (game.operator(f"v{i}", 1_000 * WAD) for i in range(3))
@@ -190,7 +194,7 @@ def test_consensus_is_the_stake_weighted_lower_median(arena, game, tm, creator):
     arena.join(task, heavy, 2, 300 * WAD)
     arena.join(task, third, 2, 100 * WAD)
     # Weights 100, 300, 100 (of 500): the median is the score at which the
-    # cumulative weight, scores ascending, first reaches 250.
+    # cumulative weight, scores ascending, first passes 250 (it never is 250).
     game.play(
         task,
         creator,
@@ -207,11 +211,83 @@ def test_consensus_is_the_stake_weighted_lower_median(arena, game, tm, creator):
     assert [tm.consensus_of(task, t) for t in trainers] == [20, 40, 10, 40]
 
 
-def test_even_split_takes_the_lower_value(arena, game, tm, joined, creator, trainer):
-    validators = [tm.validators(joined, 0), tm.validators(joined, 1)]
-    game.play(joined, creator, {trainer: None}, {validators[0]: [30, 0], validators[1]: [10, 0]})
+def test_even_split_takes_the_midpoint(
+    arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
+):
+    """Half of the weight on each side: each half moves the consensus half-way
+    to its own score, rounded down."""
+    game.play(
+        joined,
+        creator,
+        {trainer: None, other_trainer: None},
+        {validator: [30, 15], other_validator: [10, 10]},
+    )
     arena.finalize(joined)
-    assert tm.consensus_of(joined, trainer) == 10
+    assert [tm.consensus_of(joined, t) for t in (trainer, other_trainer)] == [20, 12]
+
+
+def test_even_split_with_an_invalid_score_is_invalid(
+    arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
+):
+    """Half of the weight calling a model invalid is enough to void it."""
+    game.play(
+        joined,
+        creator,
+        {trainer: None, other_trainer: None},
+        {validator: [INVALID_SCORE, 5], other_validator: [10, 5]},
+    )
+    arena.finalize(joined)
+    assert [tm.consensus_of(joined, t) for t in (trainer, other_trainer)] == [INVALID_SCORE, 5]
+    assert tm.participant(joined, trainer).rank == UNRANKED
+    assert tm.participant(joined, other_trainer).rank == 0
+    assert (tm.trust(joined, validator), tm.trust(joined, other_validator)) == (WAD, WAD // 2)
+
+
+def test_even_split_of_unequal_weights_takes_the_midpoint(arena, game, tm, creator, trainer):
+    """Weights 100, 100 and 200: the cumulative weight at 20 is exactly half,
+    so the consensus is half-way between 20 and the next score, 40."""
+    task, _ = game.create(creator)
+    light, other_light, heavy = game.operators_named("validator", 3)
+    game.enrol(task, [trainer], [light, other_light])
+    arena.join(task, heavy, 2, 200 * WAD)
+    game.play(task, creator, {trainer: None}, {light: [10], other_light: [20], heavy: [40]})
+    arena.finalize(task)
+    assert tm.consensus_of(task, trainer) == 30
+    # Within 1% of 30: nobody.
+    assert [tm.trust(task, v) for v in (light, other_light, heavy)] == [0, 0, 0]
+
+
+def test_one_wei_past_half_takes_the_score_outright(arena, game, tm, creator, trainer):
+    task, _ = game.create(creator)
+    lower, upper = game.operators_named("validator", 2)
+    game.enrol(task, [trainer])
+    arena.join(task, lower, 2, 100 * WAD + 1)
+    arena.join(task, upper, 2, 100 * WAD)
+    game.play(task, creator, {trainer: None}, {lower: [10], upper: [40]})
+    arena.finalize(task)
+    assert tm.consensus_of(task, trainer) == 10
+
+
+def test_weightless_validators_give_the_lowest_score(arena, game, tm, creator, delegator):
+    """Validators whose pools are all delegated stake, with epsilon 0, weigh
+    nothing: with a total weight of 0 the consensus is the lowest score.
+    (The DAO allows pools without own stake here: a minimum self stake of 0.)"""
+    with boa.env.prank(arena.admin):
+        arena.staking.set_delegation_weight_bps(0)
+        arena.staking.set_min_self_stake_bps(0)
+    task, _ = game.create(creator)
+    trainer = game.operator("trainer")
+    validators = [game.operator(f"weightless{i}", 0) for i in range(3)]
+    for validator in validators:
+        with boa.env.prank(delegator):
+            arena.staking.delegate(validator, 100 * WAD)
+    game.enrol(task, [trainer], validators)
+    assert [tm.participant(task, v).weight for v in validators] == [0, 0, 0]
+    scores = dict(zip(validators, [[30], [10], [20]], strict=True))
+    game.play(task, creator, {trainer: None}, scores)
+    arena.finalize(task)
+    assert tm.consensus_of(task, trainer) == 10
+    assert tm.tasks(task).validator_weight == 0
 
 
 def test_only_revealed_validators_count(
@@ -408,6 +484,7 @@ def test_zero_tolerance_needs_the_exact_consensus(arena, game, tm, creator):
         {validators[0]: [0, 5, 9], validators[1]: [1, 5, 8]},
     )
     arena.finalize(task)
+    # Equal weights: the midpoints (0 + 1) // 2, 5 and (9 + 8) // 2.
     assert [tm.consensus_of(task, t) for t in trainers] == [0, 5, 8]
     # validators[0]: agrees on 0 and 5; validators[1]: on 5 and 8.
     assert tm.trust(task, validators[0]) == 2 * WAD // 3
@@ -429,3 +506,28 @@ def test_unrevealed_validator_has_no_trust(
     assert tm.trust(joined, validator) == WAD
     assert tm.trust(joined, other_validator) == 0
     assert tm.participant(joined, other_validator).reward_weight == 0
+
+
+@pytest.mark.parametrize("order", ["azb", "zab", "abz"])
+def test_a_weightless_validator_has_no_say_in_a_tie(arena, game, tm, creator, delegator, order):
+    """At exactly half of the weight, the midpoint is taken with the next
+    score that weighs anything: a weightless validator's score, wherever its
+    join order puts it, changes nothing."""
+    with boa.env.prank(arena.admin):
+        arena.staking.set_delegation_weight_bps(0)
+        arena.staking.set_min_self_stake_bps(0)
+    task, _ = game.create(creator)
+    trainer = game.operator("tie trainer")
+    a, b = game.operator("a"), game.operator("b")  # weight 100 each
+    z = game.operator("z", 0)  # all delegated: weight 0
+    with boa.env.prank(delegator):
+        arena.staking.delegate(z, 100 * WAD)
+    game.enrol(task, [trainer])
+    joined = {"a": a, "b": b, "z": z}
+    for name in order:
+        arena.join(task, joined[name], ROLE_VALIDATOR, 100 * WAD)
+    assert tm.participant(task, z).weight == 0
+    scores = {a: [100], b: [200], z: [120]}
+    game.play(task, creator, {trainer: None}, {joined[n]: scores[joined[n]] for n in order})
+    arena.finalize(task)
+    assert tm.consensus_of(task, trainer) == 150

@@ -16,7 +16,8 @@ def test_trainer_joins(arena, game, tm, task, trainer):
     assert tm.trainers(task, 0) == trainer
     t = tm.tasks(task)
     assert (t.n_trainers, t.n_validators, t.unclaimed) == (1, 0, 1)
-    assert (t.trainer_weight, t.validator_weight) == (150 * WAD, 0)
+    # The weight counts in the task only once the trainer commits a model.
+    assert (t.trainer_weight, t.validator_weight) == (0, 0)
     p = tm.participant(task, trainer)
     assert (p.role, p.index, p.stake, p.weight) == (ROLE_TRAINER, 0, 150 * WAD, 150 * WAD)
     assert not (p.committed or p.revealed or p.disqualified or p.claimed)
@@ -46,7 +47,7 @@ def test_validators_and_trainers_are_indexed_separately(
     assert tm.participant(task, other_validator).role == ROLE_VALIDATOR
     t = tm.tasks(task)
     assert (t.n_trainers, t.n_validators, t.unclaimed) == (2, 2, 4)
-    assert (t.trainer_weight, t.validator_weight) == (2 * ALLOCATION, 2 * ALLOCATION)
+    assert (t.trainer_weight, t.validator_weight) == (0, 0)
 
 
 def test_weight_counts_delegated_stake_by_epsilon(arena, game, tm, task, delegator):
@@ -59,6 +60,7 @@ def test_weight_counts_delegated_stake_by_epsilon(arena, game, tm, task, delegat
     arena.join(task, trainer, ROLE_TRAINER, 200 * WAD)
     # Effective stake 300 + 100 / 2 = 350 of 400: the 200 locked weigh 175.
     assert tm.participant(task, trainer).weight == 175 * WAD
+    game.commit(task, trainer)
     assert tm.tasks(task).trainer_weight == 175 * WAD
 
 
@@ -105,11 +107,13 @@ def test_creator_cannot_join(arena, game, task, creator):
             arena.join(task, creator, role, ALLOCATION)
 
 
+# A reward of 500 ARENA: the validator stake's floor is 50.
+MINIMUMS = TaskTerms(reward=500 * WAD, min_trainer_stake=50 * WAD, min_validator_stake=80 * WAD)
+
+
 @pytest.mark.parametrize("role", [ROLE_TRAINER, ROLE_VALIDATOR])
 def test_stake_below_the_minimum_reverts(arena, creator, trainer, role):
-    task = arena.create(
-        creator, TaskTerms(min_trainer_stake=50 * WAD, min_validator_stake=80 * WAD)
-    )
+    task = arena.create(creator, MINIMUMS)
     minimum = 50 * WAD if role == ROLE_TRAINER else 80 * WAD
     with boa.reverts("task: stake below the minimum"):
         arena.join(task, trainer, role, minimum - 1)
@@ -118,16 +122,14 @@ def test_stake_below_the_minimum_reverts(arena, creator, trainer, role):
 
 
 def test_minimum_is_checked_per_role(arena, creator, trainer, validator):
-    task = arena.create(
-        creator, TaskTerms(min_trainer_stake=50 * WAD, min_validator_stake=80 * WAD)
-    )
+    task = arena.create(creator, MINIMUMS)
     arena.join(task, trainer, ROLE_TRAINER, 50 * WAD)
     with boa.reverts("task: stake below the minimum"):
         arena.join(task, validator, ROLE_VALIDATOR, 50 * WAD)
 
 
 def test_trainer_slots_full(arena, creator, trainer, other_trainer, validator):
-    task = arena.create(creator, TaskTerms(max_trainers=1, max_validators=1))
+    task = arena.create(creator, TaskTerms(max_trainers=1, max_validators=3))
     arena.join(task, trainer, ROLE_TRAINER, ALLOCATION)
     with boa.reverts("task: trainer slots are full"):
         arena.join(task, other_trainer, ROLE_TRAINER, ALLOCATION)
@@ -135,11 +137,14 @@ def test_trainer_slots_full(arena, creator, trainer, other_trainer, validator):
     arena.join(task, validator, ROLE_VALIDATOR, ALLOCATION)
 
 
-def test_validator_slots_full(arena, creator, trainer, validator, other_validator):
-    task = arena.create(creator, TaskTerms(max_trainers=1, max_validators=1))
-    arena.join(task, validator, ROLE_VALIDATOR, ALLOCATION)
+def test_validator_slots_full(arena, game, creator, trainer):
+    # The fewest validator slots a task may offer (the floor).
+    task = arena.create(creator, TaskTerms(max_trainers=1, max_validators=3))
+    *validators, late = game.operators_named("validator", 4)
+    game.enrol(task, validators=validators)
     with boa.reverts("task: validator slots are full"):
-        arena.join(task, other_validator, ROLE_VALIDATOR, ALLOCATION)
+        arena.join(task, late, ROLE_VALIDATOR, ALLOCATION)
+    assert arena.tasks.tasks(task).n_validators == 3
     arena.join(task, trainer, ROLE_TRAINER, ALLOCATION)
 
 

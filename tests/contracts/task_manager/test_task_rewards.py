@@ -7,8 +7,12 @@
     trainer i (valid, rank r_i):     w_i = q^r_i * t_i      reward_i = R_train * w_i / sum(w_i)
     validator j (revealed):          w_j = trust_j * s_j    reward_j = R_val   * w_j / sum(w_j)
 
-every division rounding down, the dust going back to the creator with the
-last claim. Each test ends with the token accounting checked.
+T is the weight of the eligible trainers (revealed, not disqualified), S
+that of the validators who revealed. A pot nobody can be paid from (and the
+whole reward, without a fee, when neither can) goes to the treasury, never
+back to the creator. Every division rounds down, the claims' dust going back
+to the creator with the last claim. Each test ends with the token accounting
+checked.
 """
 
 from fractions import Fraction
@@ -25,6 +29,7 @@ from support.arena import (
     PHASE_SCORE_REVEAL,
     ROLE_TRAINER,
     ROLE_VALIDATOR,
+    h,
 )
 from support.constants import WAD
 
@@ -86,20 +91,22 @@ def test_two_trainers_two_validators_equal_stakes(
     )
     assert settled.refunded == 0
 
-    # Consensus 100 (trainer) and lower median of {200, 210} = 200.
-    # Ranks 0 and 1: weights 100 and 85.
+    # Consensus 100 (trainer) and, the weight split evenly between 200 and
+    # 210, their midpoint 205. Ranks 0 and 1: weights 100 and 85.
+    assert [tm.consensus_of(joined, t) for t in (trainer, other_trainer)] == [100, 205]
     trainer_rewards = shares(train, [100 * WAD, floor(Q * 100 * WAD)])
-    # Tolerance 1%: validator agrees twice (trust 1), other_validator once
-    # (|210 - 200| = 10 > 1% of 200): trust 1/2, weights 100 and 50.
-    validator_rewards = shares(val, [100 * WAD, 50 * WAD])
+    # Tolerance 1%: |200 - 205| = |210 - 205| = 5 > 1% of 205, so each
+    # validator agrees once of twice: trust 1/2, weights 50 and 50.
+    assert tm.trust(joined, validator) == tm.trust(joined, other_validator) == WAD // 2
+    validator_rewards = shares(val, [50 * WAD, 50 * WAD])
     assert trainer_rewards == [256_756_756_756_756_756_756, 218_243_243_243_243_243_243]
-    assert validator_rewards == [316_666_666_666_666_666_666, 158_333_333_333_333_333_333]
+    assert validator_rewards == [237_500_000_000_000_000_000, 237_500_000_000_000_000_000]
 
     paid = game.claim_all(joined)
     assert [paid[a] for a in (trainer, other_trainer)] == trainer_rewards
     assert [paid[a] for a in (validator, other_validator)] == validator_rewards
     dust = distributable - sum(trainer_rewards) - sum(validator_rewards)
-    assert dust == 2
+    assert dust == 1
     # The creator got its bond back at the eval reveal, then the dust.
     assert balances.delta() == (BOND + dust, fee)
     game.assert_settled(joined)
@@ -121,8 +128,12 @@ def test_unequal_stakes_and_delegation(arena, game, tm, creator, delegator):
     arena.join(task, second, ROLE_TRAINER, 200 * WAD)  # t = 200 x 300 / 400 = 150
     arena.join(task, light, ROLE_VALIDATOR, 100 * WAD)  # s = 100
     arena.join(task, heavy, ROLE_VALIDATOR, 400 * WAD)  # s = 400
-    assert tm.tasks(task).trainer_weight == 450 * WAD
-    assert tm.tasks(task).validator_weight == 500 * WAD
+    assert [tm.participant(task, a).weight for a in (first, second, light, heavy)] == [
+        300 * WAD,
+        150 * WAD,
+        100 * WAD,
+        400 * WAD,
+    ]
 
     balances = Balances(arena, creator)
     # Heavy holds 4/5 of the weight: the consensus is its score. second
@@ -134,6 +145,9 @@ def test_unequal_stakes_and_delegation(arena, game, tm, creator, delegator):
         {light: [50, 40], heavy: [60, 40]},
     )
     arena.finalize(task)
+    # Everyone revealed: T and S count everyone.
+    assert tm.tasks(task).trainer_weight == 450 * WAD
+    assert tm.tasks(task).validator_weight == 500 * WAD
 
     fee = REWARD * FEE_BPS // 10_000
     distributable = REWARD - fee
@@ -154,6 +168,64 @@ def test_unequal_stakes_and_delegation(arena, game, tm, creator, delegator):
     }
     dust = distributable - first_reward - second_reward - light_reward - heavy_reward
     assert balances.delta() == (BOND + dust, fee)
+    game.assert_settled(task)
+
+
+def test_split_weighs_eligible_trainers_and_revealed_validators(arena, game, tm, creator):
+    """T and S of the split count only who took part to the end: of three
+    trainers one kept its model back and one copied a model (disqualified);
+    of three validators one kept its scores back. Joining alone, or
+    committing alone, earns a side no share of the reward."""
+    task, _ = game.create(creator)
+    trainer, silent, copier = game.operators_named("trainer", 3)
+    validators = game.operators_named("validator", 3)
+    game.enrol(task, [trainer, silent, copier], validators)
+    boa.env.evm.patch.block_number = 5
+    game.commit(task, trainer, h("model"))
+    boa.env.evm.patch.block_number = 6
+    game.commit(task, copier, h("model"))
+    game.commit(task, silent)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    game.reveal(task, trainer, h("model"))
+    game.reveal(task, copier, h("model"))
+    assert tm.participant(task, copier).disqualified
+    # While the task ran, the weights were those of the committed.
+    assert (tm.tasks(task).trainer_weight, tm.tasks(task).validator_weight) == (300 * WAD, 0)
+    arena.to_phase(task, PHASE_EVAL_REVEAL)
+    arena.reveal_eval(task, creator)
+    for validator in validators:
+        game.commit_scores(task, validator, [10, 20, 30])
+    assert tm.tasks(task).validator_weight == 300 * WAD
+    arena.to_phase(task, PHASE_SCORE_REVEAL)
+    for validator in validators[:2]:
+        game.reveal_scores(task, validator, [10, 20, 30])
+    arena.to_phase(task, PHASE_FINALIZE)
+    balances = Balances(arena, creator)
+    arena.finalize(task)
+    (settled,) = logs_named(tm, "TaskFinalized")
+
+    # T = 100 (trainer), S = 200 (two validators): 0.2 + 0.6 x 1/3 = 0.4 of R.
+    assert (tm.tasks(task).trainer_weight, tm.tasks(task).validator_weight) == (
+        100 * WAD,
+        200 * WAD,
+    )
+    train = r_train(950 * WAD, 100 * WAD, 200 * WAD)
+    assert train == 380 * WAD
+    assert (settled.train_reward, settled.validator_reward) == (train, 570 * WAD)
+    assert (settled.protocol_fee, settled.refunded) == (50 * WAD, 0)
+    paid = game.claim_all(task)
+    assert paid == {
+        trainer: 380 * WAD,
+        silent: 0,
+        copier: 0,
+        validators[0]: 285 * WAD,
+        validators[1]: 285 * WAD,
+        validators[2]: 0,
+    }
+    # Slashed: the copier 10%, the silent trainer and validator 5% each.
+    assert arena.staking.treasury_owed() == 10 * WAD + 5 * WAD + 5 * WAD
+    # Nothing is left for the creator: no refund, no dust; the fee to the treasury.
+    assert balances.delta() == (0, 50 * WAD)
     game.assert_settled(task)
 
 
@@ -186,11 +258,12 @@ def test_ties_ranked_by_commit_block(
     game.assert_settled(joined)
 
 
-def test_no_valid_submission_refunds_the_trainers_share(
+def test_no_valid_submission_sends_the_trainers_share_to_the_treasury(
     arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
 ):
-    """Every model scored invalid: R_train goes back to the creator; the
-    validators, who agree on it, earn R_val; the fee is charged."""
+    """Every model scored invalid: R_train goes to the treasury, not back to
+    the creator; the validators, who agree on it, earn R_val; the fee is
+    charged. Both trainers revealed: T counts them, invalid or not."""
     balances = Balances(arena, creator)
     game.play(
         joined,
@@ -205,16 +278,20 @@ def test_no_valid_submission_refunds_the_trainers_share(
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.train_reward, settled.validator_reward) == (0, val)
     assert (settled.protocol_fee, settled.refunded) == (fee, train)
+    assert train == 475 * WAD
+    refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
+    assert refunds == [(arena.treasury, train)]
     paid = game.claim_all(joined)
     assert paid == {trainer: 0, other_trainer: 0, validator: val // 2, other_validator: val // 2}
-    assert balances.delta() == (BOND + train + val % 2, fee)
+    assert balances.delta() == (BOND + val % 2, fee + train)
     game.assert_settled(joined)
 
 
-def test_no_revealed_model_refunds_everything(
+def test_no_revealed_model_sends_everything_to_the_treasury(
     arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
 ):
-    """Nothing to score: no validator earns trust, no fee, all back."""
+    """Nothing to score: no validator earns trust, no fee, the whole reward
+    to the treasury; the trainers that kept their models back are slashed."""
     balances = Balances(arena, creator)
     game.play(
         joined,
@@ -227,13 +304,16 @@ def test_no_revealed_model_refunds_everything(
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.train_reward, settled.validator_reward, settled.protocol_fee) == (0, 0, 0)
     assert settled.refunded == REWARD
+    assert (tm.tasks(joined).trainer_weight, tm.tasks(joined).validator_weight) == (0, 200 * WAD)
     paid = game.claim_all(joined)
     assert set(paid.values()) == {0}
-    assert balances.delta() == (BOND + REWARD, 0)
+    assert balances.delta() == (BOND, REWARD)
+    # 5% of each trainer's 100 ARENA.
+    assert arena.staking.treasury_owed() == 2 * 5 * WAD
     game.assert_settled(joined)
 
 
-def test_no_revealed_validator_refunds_everything(
+def test_no_revealed_validator_sends_everything_to_the_treasury(
     arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
 ):
     balances = Balances(arena, creator)
@@ -248,19 +328,24 @@ def test_no_revealed_validator_refunds_everything(
     (settled,) = logs_named(tm, "TaskFinalized")
     assert (settled.train_reward, settled.validator_reward, settled.protocol_fee) == (0, 0, 0)
     assert settled.refunded == REWARD
+    assert (tm.tasks(joined).trainer_weight, tm.tasks(joined).validator_weight) == (200 * WAD, 0)
     paid = game.claim_all(joined)
     assert set(paid.values()) == {0}
-    assert balances.delta() == (BOND + REWARD, 0)
+    assert balances.delta() == (BOND, REWARD)
     # The validators that did not reveal lost 5% of their 100 ARENA.
     assert arena.staking.treasury_owed() == 2 * 5 * WAD
     game.assert_settled(joined)
 
 
-def test_no_validator_weight_refunds_the_validators_share(arena, game, tm, creator, delegator):
+def test_no_validator_weight_sends_the_validators_share_to_the_treasury(
+    arena, game, tm, creator, delegator
+):
     """The only validator's stake is all delegated and epsilon is 0: it
-    weighs nothing, earns trust but no reward; R_val goes back."""
+    weighs nothing, earns trust but no reward; R_val goes to the treasury.
+    (The DAO allows pools without own stake here: a minimum self stake of 0.)"""
     with boa.env.prank(arena.admin):
         arena.staking.set_delegation_weight_bps(0)
+        arena.staking.set_min_self_stake_bps(0)
     task, _ = game.create(creator)
     trainer = game.operator("trainer", 100 * WAD)
     validator = game.operator("validator", 0)
@@ -281,9 +366,10 @@ def test_no_validator_weight_refunds_the_validators_share(arena, game, tm, creat
     assert train == 760 * WAD
     assert (settled.train_reward, settled.validator_reward) == (train, 0)
     assert (settled.protocol_fee, settled.refunded) == (fee, REWARD - fee - train)
+    assert REWARD - fee - train == 190 * WAD
     paid = game.claim_all(task)
     assert paid == {trainer: train, validator: 0}
-    assert balances.delta() == (BOND + REWARD - fee - train, fee)
+    assert balances.delta() == (BOND, fee + 190 * WAD)
     game.assert_settled(task)
 
 
@@ -322,11 +408,16 @@ def test_parameters_of_the_task_apply(
     game.assert_settled(task)
 
 
-def test_rewards_go_into_the_pool(arena, game, tm, joined, creator, trainer, delegator):
+def test_rewards_go_into_the_pool(
+    arena, game, tm, task, creator, trainer, other_trainer, validator, other_validator, delegator
+):
     """The reward is paid with pay_reward: 10% commission to the operator,
-    the rest raises every share, the delegator's included."""
+    the rest raises every share, the delegator's included (it staked before
+    the trainer joined, so its stake was at risk in the task)."""
     with boa.env.prank(delegator):
         arena.staking.delegate(trainer, 1_000 * WAD)
+    game.enrol(task, [trainer, other_trainer], [validator, other_validator])
+    joined = task
     before = arena.staking.assets_of(trainer, delegator)
     game.play(
         joined,
@@ -395,7 +486,10 @@ def test_two_tasks_settle_independently(arena, game, tm, creator, trainer, valid
     assert tm.tasks(second).balance == 500 * WAD
     assert arena.token.balanceOf(tm.address) == 500 * WAD
 
+    # Nobody revealed scores in the second: its reward goes to the treasury.
+    treasury = arena.token.balanceOf(arena.treasury)
     arena.finalize(second)
+    assert arena.token.balanceOf(arena.treasury) == treasury + 500 * WAD
     assert game.claim_all(second) == {trainer: 0, validator: 0}
     assert arena.staking.treasury_owed() == 10 * WAD  # 5% of the validator's 200
     game.assert_settled(second)

@@ -64,6 +64,7 @@ def test_records_after_settlement(
     assert (first.rank, first.reward_weight) == (1, 85 * WAD)
     second = tm.participant(joined, other_trainer)
     assert (second.rank, second.reward_weight) == (0, 100 * WAD)
+    # Equal weights on 10 and 11: the midpoint, (10 + 11) // 2 = 10.
     assert [tm.consensus_of(joined, t) for t in (trainer, other_trainer)] == [20, 10]
 
     # Tolerance 1%: |11 - 10| = 10% of 10: other_validator agrees once of two.
