@@ -134,6 +134,10 @@ _actions: HashMap[uint256, bytes32]
 # @notice receipts[id][voter]: 0 = did not vote, else 1 + choice.
 receipts: public(HashMap[uint256, HashMap[address, uint256]])
 
+# @notice latest_proposal[proposer]: the id of its last proposal (0: none).
+#         A proposer has one live proposal at a time.
+latest_proposal: public(HashMap[address, uint256])
+
 # @notice Seconds a proposal is open for votes.
 voting_period: public(uint256)
 # @notice Seconds between queueing a passed proposal and executing it.
@@ -234,6 +238,8 @@ def propose(
 ) -> uint256:
     """
     @notice Propose calls to the protocol's contracts; voting opens at once.
+            A proposer may not propose again while its last proposal is
+            active, succeeded or queued.
     @dev Voting power is read at the end of the previous block, so stake
          added in this block or later gives no power on this proposal.
     @param targets The contract each call goes to: the token, staking, the
@@ -247,12 +253,17 @@ def propose(
     assert n == len(calldatas), "gov: one calldata per target"
     for target: address in targets:
         assert self._is_protocol(target), "gov: target is not a protocol contract"
+    last: uint256 = self.latest_proposal[msg.sender]
+    if last != 0:
+        state: uint256 = self._state(last)
+        assert state != STATE_ACTIVE and state != STATE_SUCCEEDED and state != STATE_QUEUED, "gov: the proposer has a live proposal"
     snapshot: uint256 = block.number - 1
     power: uint256 = staticcall staking.votes_at(msg.sender, snapshot)
     assert power >= self.proposal_threshold and power != 0, "gov: voting power below the proposal threshold"
 
     proposal_id: uint256 = self.proposal_count + 1
     self.proposal_count = proposal_id
+    self.latest_proposal[msg.sender] = proposal_id
     vote_end: uint256 = block.timestamp + self.voting_period
     # Rounded up: the quorum is never below its share. total <= the token's
     # cap, so the product fits.

@@ -20,6 +20,7 @@ STATE_NAMES = {
     6: "executed",
     7: "canceled",
 }
+STATE_ACTIVE, STATE_SUCCEEDED, STATE_QUEUED = 1, 3, 4
 
 
 class GovernanceError(ArenaError):
@@ -129,6 +130,14 @@ def check_can_propose(protocol, proposer: str, provider) -> None:
             f"{format_arena(max(threshold, 1))}; stake more (`ape arena stake`) and try again "
             "in a later block."
         )
+    last = int(protocol.governor.latest_proposal(proposer))
+    if last and int(protocol.governor.state(last)) in (STATE_ACTIVE, STATE_SUCCEEDED, STATE_QUEUED):
+        state = STATE_NAMES[int(protocol.governor.state(last))]
+        raise GovernanceError(
+            f"{proposer} already has a live proposal ({last}, {state}); a proposer has one at "
+            f"a time, so wait until it is executed, defeated or expired (`ape arena gov show "
+            f"{last}`)."
+        )
 
 
 def expect_exists(protocol, proposal_id: int) -> int:
@@ -179,7 +188,6 @@ def check_vote(protocol, proposal_id: int, voter: str) -> int:
 
 
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
-STATE_ACTIVE, STATE_SUCCEEDED, STATE_QUEUED = 1, 3, 4
 
 
 class GovernanceClient:

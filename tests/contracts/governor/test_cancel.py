@@ -84,7 +84,7 @@ def test_a_canceled_proposal_cannot_be_voted_queued_or_executed(
     assert governor.state(proposal) == STATE_CANCELED
 
 
-def test_cancel_leaves_other_proposals_alone(dao, governor, proposal, proposer, action):
-    other = dao.propose(proposer, [action])
+def test_cancel_leaves_other_proposals_alone(dao, governor, proposal, proposer, voter, action):
+    other = dao.propose(voter, [action])
     cancel(governor, proposer, proposal)
     assert governor.state(other) == STATE_ACTIVE

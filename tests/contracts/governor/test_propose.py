@@ -8,6 +8,7 @@ from eth_utils import keccak
 
 from support.constants import DAY, WAD, ZERO_ADDRESS
 from support.dao import (
+    FOR,
     PROPOSAL_THRESHOLD,
     QUORUM_BPS,
     STATE_ACTIVE,
@@ -41,9 +42,10 @@ def test_propose_records_the_proposal(dao, governor, proposer, voter, action):
     assert governor.state(proposal_id) == STATE_ACTIVE
 
 
-def test_proposal_ids_count_from_one(dao, governor, proposer, action):
+def test_proposal_ids_count_from_one(dao, governor, proposer, voter, make_staker, action):
     assert governor.proposal_count() == 0
-    assert [dao.propose(proposer, [action]) for _ in range(3)] == [1, 2, 3]
+    third = make_staker("third proposer", 10_000 * WAD)
+    assert [dao.propose(who, [action]) for who in (proposer, voter, third)] == [1, 2, 3]
     assert governor.proposal_count() == 3
 
 
@@ -180,8 +182,8 @@ def test_description_up_to_its_maximum(dao, governor, proposer, action, events):
     assert log.description == text
 
 
-def test_new_voting_period_applies_to_later_proposals(dao, governor, proposer, action):
-    first = dao.propose(proposer, [action])
+def test_new_voting_period_applies_to_later_proposals(dao, governor, proposer, voter, action):
+    first = dao.propose(voter, [action])
     first_end = governor.proposals(first).vote_end
     assert first_end == dao.now() + VOTING_PERIOD
     dao.pass_and_execute(
@@ -192,3 +194,26 @@ def test_new_voting_period_applies_to_later_proposals(dao, governor, proposer, a
     assert governor.proposals(second).vote_end == dao.now() + 5 * DAY
     # The earlier proposal keeps the deadline it was made with.
     assert governor.proposals(first).vote_end == first_end
+
+
+def test_a_proposer_has_one_live_proposal_at_a_time(dao, governor, proposer, voter, action):
+    """A proposer cannot flood the governor: while its last proposal is
+    active, succeeded or queued, it may not propose again."""
+    first = dao.propose(proposer, [action])
+    assert governor.latest_proposal(proposer) == first
+    with boa.reverts("gov: the proposer has a live proposal"):
+        dao.propose(proposer, [action])
+    # Others still may.
+    dao.propose(voter, [action])
+    # Passed and queued: still live.
+    dao.vote(first, voter, FOR)
+    dao.end_vote(first)
+    with boa.reverts("gov: the proposer has a live proposal"):
+        dao.propose(proposer, [action])
+    eta = dao.queue(first)
+    with boa.reverts("gov: the proposer has a live proposal"):
+        dao.propose(proposer, [action])
+    # Executed: the proposer may propose again.
+    dao.warp_to(eta)
+    dao.execute(first, [action])
+    assert dao.propose(proposer, [action]) == governor.latest_proposal(proposer)

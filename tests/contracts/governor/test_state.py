@@ -225,7 +225,7 @@ def test_new_quorum_applies_to_later_proposals(dao, governor, proposal, proposer
     old = governor.proposals(proposal).quorum
     total = dao.staking.total_votes()
     dao.pass_and_execute(
-        [dao.set_param(governor, "set_quorum_bps(uint256)", 4_000)], [proposer, voter]
+        [dao.set_param(governor, "set_quorum_bps(uint256)", 4_000)], [voter, proposer]
     )
     assert governor.proposals(proposal).quorum == old
     later = dao.propose(proposer, [action])

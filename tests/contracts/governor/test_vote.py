@@ -75,8 +75,10 @@ def test_vote_again_after_withdrawing_and_restaking_reverts(dao, governor, propo
     assert tallies(governor, proposal) == (0, VOTER_STAKE, 0)
 
 
-def test_one_vote_counts_on_each_proposal(dao, governor, proposal, proposer, voter, action):
-    other = dao.propose(proposer, [action])
+def test_one_vote_counts_on_each_proposal(
+    dao, governor, proposal, proposer, voter, other_voter, action
+):
+    other = dao.propose(other_voter, [action])
     dao.vote(proposal, voter, FOR)
     assert dao.vote(other, voter, AGAINST) == VOTER_STAKE
     assert tallies(governor, proposal) == (VOTER_STAKE, 0, 0)
