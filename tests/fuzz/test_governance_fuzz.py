@@ -13,6 +13,8 @@ exact revert reason whenever the ghost says the call must fail.
 Every run starts with two proposals: one already some way through its
 lifecycle (queued at its eta in the simplest run) and one just made, so that
 whatever rules a run enables there is something to vote on and to execute.
+A proposer with a live proposal (active, succeeded or queued) is refused
+with "gov: the proposer has a live proposal".
 
 Invariants:
 
@@ -332,6 +334,12 @@ class GovernanceMachine(RuleBasedStateMachine):
         action = self._action(value)
         name = self.names[proposer]
         note(f"{name} (power {power} at block {snapshot}) proposes unbonding delay {value}")
+        # One live proposal per proposer: its last one must be final.
+        last = max((i for i, g in self.proposals.items() if g.proposer == proposer), default=0)
+        if last and self._state(last) in (STATE_ACTIVE, STATE_SUCCEEDED, STATE_QUEUED):
+            with boa.reverts("gov: the proposer has a live proposal"):
+                self.dao.propose(proposer, [action])
+            return
         if power < PROPOSAL_THRESHOLD or power == 0:
             with boa.reverts("gov: voting power below the proposal threshold"):
                 self.dao.propose(proposer, [action])
@@ -431,7 +439,10 @@ class GovernanceMachine(RuleBasedStateMachine):
             proposer = max(self.operators, key=lambda a: self.power_at(a, block_number() - 1))
             if self.power_at(proposer, block_number() - 1) < PROPOSAL_THRESHOLD:
                 return
+            count = len(self.proposals)
             self.propose(self.accounts.index(proposer), MIN_UNBONDING_DELAY)
+            if len(self.proposals) == count:
+                return  # its last proposal is still live
             proposal_id = len(self.proposals)
             p = self.proposals[proposal_id]
         snapshot_power = self.power_at(voter, p.snapshot)
