@@ -1,48 +1,88 @@
 """Stateful fuzz of Staking against a Python ghost ledger.
 
 The ghost mirrors every pool (assets A, shares S, locked stake and who locked
-it, commission and a pending raise, commission owed), every holder's shares
-and unbonding entry, total_unbonding and treasury_owed, with the share maths
-of modules/pool_shares.vy in exact integers. After every step the pool records,
-unbonding entries and totals on chain must equal the ghost's, and so must the
-views (shares, assets_of, commission_of, pool_share_value, locked_by, the
-stakes) of every pool whose ghost state changed. Every rule also expects the
-exact revert reason when the ghost says a call must fail, and the exact return
-value and token movements when it must succeed. On top of that model,
-invariants that need no model:
+it, commission and a pending raise, commission owed, pending stake and the
+activation epoch, what each activation minted), every holder's shares, its
+packed deposit entry waiting for an activation (settled lazily into shares)
+and unbonding entry, each holder's voting power, total_unbonding,
+treasury_owed and the admin's parameters, with the share maths of
+modules/pool_shares.vy in exact integers. After every step the pool records,
+the storage of shares, locked_by, deposit entries and activations, unbonding
+entries and totals on chain must equal the ghost's, word for word, and so
+must the views (pools, shares, assets_of, pending_of, commission_of,
+pool_share_value, locked_by, the stakes, stake_weight) of every pool whose
+ghost state changed. Every rule also expects the exact revert reason when the
+ghost says a call must fail (a commission raise while stake is locked, an
+allocation while a raise waits, a lock or a withdrawal the operator's own
+stake cannot cover, a parameter past its bound, governance naming a protocol
+contract), and the exact return value, events and token movements when it
+must succeed. On top of that model, invariants that need no model (those over
+every holder of a pool are asserted on the ghost's stakes, which the
+invariants then hold to the views):
 
-1. Token conservation, exact: balanceOf(staking) == sum(A) + total_unbonding
-   + treasury_owed + sum(commission_owed).
-2. A pool's share price (A + 1) / (S + 1e6) never falls except by a slash
-   (compared as a fraction); deposits and withdrawal requests move it only up,
-   by rounding, and move the caller's own stake by the amount within one
-   share's value.
+1. Token conservation, exact: balanceOf(staking) == sum(A) + sum(pending)
+   + total_unbonding + treasury_owed + sum(commission_owed).
+2. A pool's share price (A + 1) / (S + 1e6) never falls except by a slash its
+   operator's own stake could not cover (compared as a fraction); deposits,
+   activations and withdrawal requests move it only up, by rounding. A
+   deposit into an idle pool moves the caller's stake by the amount within
+   one share's value; one made while stake is locked mints nothing, leaves A
+   and S alone and adds exactly the amount to the pool's pending stake and
+   the caller's pending_of. A withdrawal request takes the caller's waiting
+   stake first, wei for wei, and moves its stake by the amount within one
+   share's value (plus an activation's rounding when the request activated
+   the pool's pending stake).
 3. No withdrawal before the unbonding delay: an early withdraw reverts, and a
    successful one comes at least unbonding_delay after its last request and
    pays exactly the pending amount.
-4. A slash is amount * slash_bps // 10_000 <= amount * max_slash_bps // 10_000,
-   cuts the share price by exactly slashed / (A + 1) (the virtual wei counts
-   in A) and every holder's stake by its proportional part, within 2 wei.
+4. A slash is amount * slash_bps // 10_000 <= amount * max_slash_bps // 10_000
+   <= half the amount, and the operator's own shares pay first. With P the
+   price before, f = min(slashed, the operator's stake) and s the slash:
+   P * (A + 1 - s) / (A + 1 - f) <= P' < P * (A + 1 - s) / (A + 1 - f - P),
+   so a slash its operator covers (f == s) leaves the price unchanged or
+   raises it by less than P / (S' + 1e6), one share's value spread over the
+   shares left, and only one it cannot cover lowers the price; the
+   operator's stake falls by s within a share's value (or, uncovered, keeps
+   less than one old share's worth), every other holder keeps
+   fair = had * (A - s) // (A - f) <= has <= fair + 2 + ceil(P) (only its
+   proportional part of what the operator could not cover), and stake
+   waiting for activation is untouched.
 5. locked <= A, locked == sum of locked_by over protocols, unlocked_stake ==
-   A - locked.
-6. The holders' assets_of sum to at most A, and A minus that sum is at most
-   the value of the virtual shares plus one wei per holder.
-7. effective_stake == own + delegated * delegation_weight_bps // 10_000, with
-   own == assets_of(operator, operator) and delegated == A - own.
+   A - locked; while anything is locked no commission raise waits out its
+   notice; after each allocation (and each withdrawal of the operator's own
+   shares) the operator's stake is at least min_self_stake_bps of the locked
+   stake.
+6. The holders' activated stakes sum to at most A, and A minus that sum is at
+   most the value of the virtual shares and of the shares no holder can
+   claim (an activation's rounding: fewer than its depositors) plus one wei
+   per holder; the holders' pending_of sum to the pool's pending stake.
+7. effective_stake == own + delegated * delegation_weight_bps // 10_000 and
+   stake_weight(x) == x * effective // A, with own the operator's activated
+   stake; own_stake == assets_of(operator, operator) and delegated_stake ==
+   A + pending - own_stake.
+8. An activation turns the pending stake into floor(pending / P) shares and
+   moves each holder's stake by its rounding only: a waiting holder loses at
+   most two shares' value and a wei, nobody gains a share's value and a wei.
+   A reward paid while stake waits leaves every pending_of unchanged.
+9. Voting power counts at deposit (waiting or not) and falls by what is asked
+   back (to zero at most); total_votes is the sum of everyone's.
 
 Teardown (liveness): every allocation is released without a slash, every
-holder unbonds all its stake (a withdrawal one second before the delay is over
-reverts, one at the end of it pays), every commission is claimed and the
-treasury swept; then the contract holds exactly sum(A), each pool's A is no
-more than the virtual shares' value plus a wei per holder (a few wei, unless a
-reward went into a nearly empty pool: most of it then stays with the virtual
-shares for good), and every account holds what the ghost says.
+holder unbonds all its stake, waiting stake included (a withdrawal one second
+before the delay is over reverts, one at the end of it pays), every commission
+is claimed and the treasury swept; then the contract holds exactly sum(A), no
+stake waits, each pool's A is no more than the value of the virtual and the
+unclaimable shares plus a wei per holder (a few wei, unless a reward went into
+a nearly empty pool: most of it then stays with the virtual shares for good),
+and every account holds what the ghost says.
 """
 
+import copy
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import boa
+from eth_utils import keccak
 from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -59,6 +99,25 @@ from support.paths import contract_path
 
 TOKEN = boa.load_partial(contract_path("ArenaToken"))
 STAKING = boa.load_partial(contract_path("Staking"))
+# Storage slots of the maps the ghost reads directly (private ones included).
+SLOTS = {
+    name: spec["slot"]
+    for name, spec in STAKING.compiler_data.storage_layout["storage_layout"].items()
+    if isinstance(spec, dict) and "slot" in spec
+}
+# Fields of the Pool struct, in storage order.
+POOL_FIELDS = (
+    "opened",
+    "commission_bps",
+    "pending_commission_bps",
+    "pending_commission_at",
+    "total_shares",
+    "total_assets",
+    "locked",
+    "commission_owed",
+    "pending",
+    "epoch",
+)
 
 MAX_UINT = 2**256 - 1
 BPS = 10_000
@@ -66,6 +125,11 @@ VIRTUAL_SHARES = 10**6
 VIRTUAL_ASSETS = 1
 MAX_AMOUNT = 10**27
 MAX_TOTAL_SHARES = 10**48
+MAX_SLASH_CEILING_BPS = 5_000
+DEFAULT_MIN_SELF_STAKE_BPS = 1_000
+# A deposit entry is packed as amount << 64 | epoch.
+EPOCH_BITS = 64
+EPOCH_MASK = (1 << EPOCH_BITS) - 1
 
 N_OPERATORS = 3
 N_DELEGATORS = 3
@@ -85,20 +149,25 @@ amount = st.one_of(
     st.integers(min_value=1_000, max_value=5_000 * WAD),
 )
 commission_bps = st.integers(min_value=0, max_value=MAX_COMMISSION_BPS + 1_000)
-slash_bps = st.one_of(
-    st.integers(min_value=0, max_value=MAX_SLASH_BPS),
-    st.just(MAX_SLASH_BPS),
-    st.integers(min_value=MAX_SLASH_BPS + 1, max_value=BPS),
-)
 
 
 def up_to(limit: int, overshoot: int) -> st.SearchStrategy[int]:
     """An amount within [0, limit] (any, a fraction of it, all of it) or past it."""
+    limit = max(limit, 0)
     return st.one_of(
         st.integers(min_value=0, max_value=limit),
         st.integers(min_value=1, max_value=BPS).map(lambda bps: limit * bps // BPS),
         st.just(limit),
         st.integers(min_value=limit + 1, max_value=limit + overshoot),
+    )
+
+
+def bps_up_to(limit: int) -> st.SearchStrategy[int]:
+    """A rate in bps within [0, limit], at it, or past it (up to 100%)."""
+    return st.one_of(
+        st.integers(min_value=0, max_value=limit),
+        st.just(limit),
+        st.integers(min_value=limit + 1, max_value=max(limit + 1, BPS)),
     )
 
 
@@ -121,8 +190,24 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def ceil(x: Fraction) -> int:
+    return ceil_div(x.numerator, x.denominator)
+
+
+class Revert(Exception):
+    """The ghost's verdict that a call must fail, with the contract's reason."""
+
+
 @dataclass
 class GhostPool:
+    """One pool as Staking stores it, and the operations that change it.
+
+    Each operation either raises Revert with the reason the contract gives
+    (the caller runs it on a copy, so nothing of a failed call remains) or
+    applies the call and returns what the caller checks against the chain.
+    """
+
+    operator: str
     opened: bool = False
     commission_bps: int = 0
     pending_commission_bps: int = 0
@@ -131,7 +216,19 @@ class GhostPool:
     total_assets: int = 0
     locked: int = 0
     commission_owed: int = 0
+    pending: int = 0
+    epoch: int = 0
     locked_by: dict[str, int] = field(default_factory=dict)
+    # Settled shares, and the packed deposit entries exactly as stored.
+    shares: dict[str, int] = field(default_factory=dict)
+    deposits: dict[str, int] = field(default_factory=dict)
+    # activations[epoch] = (assets, shares) of that activation.
+    activations: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Most shares of the activations that no holder can claim: the sum over
+    # activations of (depositors - 1), each depositor rounding down once.
+    unclaimable: int = 0
+
+    # --- reads (the contract's views) ---
 
     def effective_commission(self, now: int) -> int:
         if self.pending_commission_at != 0 and now >= self.pending_commission_at:
@@ -142,12 +239,206 @@ class GhostPool:
         """Value of one share in wei, virtual shares and assets included."""
         return Fraction(self.total_assets + VIRTUAL_ASSETS, self.total_shares + VIRTUAL_SHARES)
 
-    def virtual_value(self) -> int:
-        """Upper bound (rounded up) of what the virtual shares are worth."""
-        return ceil_div(
-            VIRTUAL_SHARES * (self.total_assets + VIRTUAL_ASSETS),
-            self.total_shares + VIRTUAL_SHARES,
+    def dust_value(self) -> int:
+        """Upper bound (rounded up) of what the virtual and unclaimed shares are worth."""
+        return ceil(self.price() * (VIRTUAL_SHARES + self.unclaimed()))
+
+    def activated(self, holder: str) -> bool:
+        entry = self.deposits.get(holder, 0)
+        return entry != 0 and entry & EPOCH_MASK < self.epoch
+
+    def activated_shares(self, holder: str) -> int:
+        if not self.activated(holder):
+            return 0
+        entry = self.deposits[holder]
+        assets, shares = self.activations[entry & EPOCH_MASK]
+        return (entry >> EPOCH_BITS) * shares // assets
+
+    def waiting(self, holder: str) -> int:
+        if self.activated(holder):
+            return 0
+        return self.deposits.get(holder, 0) >> EPOCH_BITS
+
+    def value(self, holder: str) -> int:
+        """What the holder's shares (an activated deposit's included) are worth."""
+        held = self.shares.get(holder, 0) + self.activated_shares(holder)
+        return to_assets_down(held, self.total_assets, self.total_shares)
+
+    def stake(self, holder: str) -> int:
+        """assets_of: the activated stake plus the stake still waiting."""
+        return self.value(holder) + self.waiting(holder)
+
+    def unclaimed(self) -> int:
+        """Shares of activations that no holder's entry converts into."""
+        claimed = sum(self.shares.values())
+        claimed += sum(self.activated_shares(h) for h in self.deposits)
+        return self.total_shares - claimed
+
+    def min_self_stake_met(self, locked: int, min_self_stake_bps: int) -> bool:
+        return self.value(self.operator) * BPS >= locked * min_self_stake_bps
+
+    # --- internal steps of the contract ---
+
+    def activate(self) -> tuple[int, int, int] | None:
+        """_activate: the pending stake becomes shares; (epoch, assets, shares)."""
+        if self.pending == 0:
+            return None
+        minted = to_shares_down(self.pending, self.total_assets, self.total_shares)
+        depositors = sum(
+            1
+            for entry in self.deposits.values()
+            if entry >> EPOCH_BITS and entry & EPOCH_MASK == self.epoch
         )
+        # The pending stake is the sum of the entries of this epoch.
+        assert depositors >= 1
+        record = (self.epoch, self.pending, minted)
+        self.activations[self.epoch] = (self.pending, minted)
+        self.unclaimable += depositors - 1
+        self.total_assets += self.pending
+        self.total_shares += minted
+        self.pending = 0
+        self.epoch += 1
+        return record
+
+    def activate_if_idle(self) -> tuple[int, int, int] | None:
+        return self.activate() if self.locked == 0 else None
+
+    def settle(self, holder: str) -> None:
+        if self.activated(holder):
+            self.shares[holder] = self.shares.get(holder, 0) + self.activated_shares(holder)
+            self.deposits[holder] = 0
+
+    # --- calls ---
+
+    def deposit(self, holder: str, value: int) -> tuple[int, tuple | None]:
+        """_deposit: (shares minted, the activation it made if any)."""
+        if value == 0:
+            raise Revert("staking: zero amount")
+        if value > MAX_AMOUNT:
+            raise Revert("staking: amount above the token supply cap")
+        activation = self.activate_if_idle()
+        self.settle(holder)
+        assets, shares = self.total_assets, self.total_shares
+        minted = to_shares_down(value, assets, shares)
+        if minted == 0:
+            raise Revert("staking: amount too small")
+        if shares + to_shares_down(self.pending + value, assets, shares) > MAX_TOTAL_SHARES:
+            raise Revert("staking: pool shares exhausted, delegate to another pool")
+        if self.locked == 0:
+            self.total_assets += value
+            self.total_shares += minted
+            self.shares[holder] = self.shares.get(holder, 0) + minted
+            return minted, activation
+        self.pending += value
+        waiting = (self.deposits.get(holder, 0) >> EPOCH_BITS) + value
+        self.deposits[holder] = waiting << EPOCH_BITS | self.epoch
+        return 0, activation
+
+    def request(
+        self, holder: str, value: int, min_self_stake_bps: int
+    ) -> tuple[int, int, tuple | None]:
+        """request_withdraw: (shares burnt, taken from waiting stake, activation)."""
+        if value == 0:
+            raise Revert("staking: zero amount")
+        self.settle(holder)
+        waiting = self.deposits.get(holder, 0) >> EPOCH_BITS
+        from_waiting = min(value, waiting)
+        rest = value - from_waiting
+        burnt, activation = 0, None
+        if from_waiting:
+            self.deposits[holder] = (waiting - from_waiting) << EPOCH_BITS | self.epoch
+            self.pending -= from_waiting
+        if rest:
+            activation = self.activate_if_idle()
+            self.settle(holder)
+            assets, shares = self.total_assets, self.total_shares
+            held = self.shares.get(holder, 0)
+            if rest > to_assets_down(held, assets, shares):
+                raise Revert("staking: amount exceeds stake")
+            if rest > assets - self.locked:
+                raise Revert("staking: amount exceeds unlocked stake")
+            burnt = to_shares_up(rest, assets, shares)
+            assert burnt <= held
+            self.shares[holder] = held - burnt
+            self.total_shares -= burnt
+            self.total_assets -= rest
+            if holder == self.operator and not self.min_self_stake_met(
+                self.locked, min_self_stake_bps
+            ):
+                raise Revert("staking: operator's own stake must cover its locked share")
+        return burnt, from_waiting, activation
+
+    def set_commission(self, bps: int, now: int, max_commission_bps: int) -> str:
+        if not self.opened:
+            raise Revert("staking: no such pool")
+        if bps > max_commission_bps:
+            raise Revert("staking: commission above maximum")
+        current = self.effective_commission(now)
+        outcome = "cut"
+        if self.pending_commission_at and now >= self.pending_commission_at:
+            outcome = "cut after a matured raise"
+            self.commission_bps = current
+            self.pending_commission_bps = self.pending_commission_at = 0
+        if bps <= current:
+            self.commission_bps = bps
+            self.pending_commission_bps = self.pending_commission_at = 0
+            return outcome
+        if self.locked != 0:
+            raise Revert("staking: no commission raise while stake is locked")
+        self.pending_commission_bps = bps
+        self.pending_commission_at = now + COMMISSION_NOTICE
+        return "raise"
+
+    def allocate(self, caller: str, value: int, now: int, min_self_stake_bps: int) -> tuple | None:
+        """allocate: the activation it made, if any."""
+        if not self.opened:
+            raise Revert("staking: no such pool")
+        if value == 0:
+            raise Revert("staking: zero amount")
+        if self.pending_commission_at != 0 and now < self.pending_commission_at:
+            raise Revert("staking: a commission raise is pending")
+        activation = self.activate()
+        if value > self.total_assets - self.locked:
+            raise Revert("staking: not enough unlocked stake")
+        if not self.min_self_stake_met(self.locked + value, min_self_stake_bps):
+            raise Revert("staking: operator's own stake too low for this lock")
+        self.locked += value
+        self.locked_by[caller] = self.locked_by.get(caller, 0) + value
+        return activation
+
+    def release(self, caller: str, value: int, bps: int, max_slash_bps: int) -> tuple:
+        """release: (slashed, taken from the operator's stake, its shares burnt)."""
+        mine = self.locked_by.get(caller, 0)
+        if value > mine:
+            raise Revert("staking: release exceeds allocation")
+        if bps > max_slash_bps:
+            raise Revert("staking: slash above maximum")
+        slashed = value * bps // BPS
+        self.locked_by[caller] = mine - value
+        self.locked -= value
+        from_own = burnt = 0
+        if slashed:
+            op = self.operator
+            self.settle(op)
+            assets, shares = self.total_assets, self.total_shares
+            own = self.shares.get(op, 0)
+            from_own = min(slashed, to_assets_down(own, assets, shares))
+            if from_own:
+                burnt = min(to_shares_up(from_own, assets, shares), own)
+                self.shares[op] = own - burnt
+                self.total_shares -= burnt
+            self.total_assets -= slashed
+        return slashed, from_own, burnt
+
+    def pay_reward(self, value: int, now: int) -> int:
+        if not self.opened:
+            raise Revert("staking: no such pool")
+        commission = value
+        if self.total_shares != 0:
+            commission = value * self.effective_commission(now) // BPS
+            self.total_assets += value - commission
+        self.commission_owed += commission
+        return commission
 
 
 @dataclass
@@ -161,16 +452,31 @@ def now() -> int:
     return boa.env.evm.patch.timestamp
 
 
+def slot(base: int, *keys) -> int:
+    """Storage slot of map[key0][key1]... in Vyper's layout."""
+    for key in keys:
+        raw = int(key, 16) if isinstance(key, str) else key
+        base = int.from_bytes(keccak(base.to_bytes(32, "big") + raw.to_bytes(32, "big")), "big")
+    return base
+
+
 class StakingLedger(RuleBasedStateMachine):
     @initialize(
         bps0=st.integers(min_value=0, max_value=MAX_COMMISSION_BPS),
         bps1=st.integers(min_value=0, max_value=MAX_COMMISSION_BPS),
         stake0=st.integers(min_value=WAD, max_value=5_000 * WAD),
         stake1=amount,
-        lock_bps=st.integers(min_value=1, max_value=BPS),
+        # Delegated stake in operator0's pool, in bps of its own: up to 9x, as
+        # much as the default min_self_stake_bps lets a pool lock.
+        delegated_bps=st.one_of(
+            st.just(0), st.integers(min_value=1, max_value=9 * BPS), st.just(9 * BPS)
+        ),
+        lock_bps=st.one_of(st.integers(min_value=1, max_value=BPS), st.just(BPS)),
+        waiting0=st.one_of(st.just(0), amount),
     )
-    def deploy(self, bps0, bps1, stake0, stake1, lock_bps):
+    def deploy(self, bps0, bps1, stake0, stake1, delegated_bps, lock_bps, waiting0):
         self.admin = boa.env.generate_address("admin")
+        self.governance = boa.env.generate_address("governance")
         self.token_treasury = boa.env.generate_address("token_treasury")
         self.slash_treasury = boa.env.generate_address("slash_treasury")
         self.operators = [boa.env.generate_address(f"operator{i}") for i in range(N_OPERATORS)]
@@ -178,7 +484,12 @@ class StakingLedger(RuleBasedStateMachine):
         self.protocols = [boa.env.generate_address(f"protocol{i}") for i in range(N_PROTOCOLS)]
         self.outsider = boa.env.generate_address("outsider")
         self.holders = self.operators + self.delegators
-        self.names = {self.outsider: "outsider", self.slash_treasury: "slash_treasury"}
+        self.names = {
+            self.outsider: "outsider",
+            self.slash_treasury: "slash_treasury",
+            self.admin: "admin",
+            self.governance: "governance",
+        }
         for role, group in (
             ("operator", self.operators),
             ("delegator", self.delegators),
@@ -198,9 +509,19 @@ class StakingLedger(RuleBasedStateMachine):
                 MAX_SLASH_BPS,
                 DELEGATION_WEIGHT_BPS,
             )
-            role = self.staking.PROTOCOL_ROLE()
+            self.protocol_role = self.staking.PROTOCOL_ROLE()
+            protocol_admin = self.staking.PROTOCOL_ADMIN_ROLE()
             for p in self.protocols:
-                self.staking.grantRole(role, p)
+                self.staking.grantRole(self.protocol_role, p)
+            # Governance holds DEFAULT_ADMIN_ROLE only: it may set parameters,
+            # never name a protocol contract.
+            self.staking.grantRole(self.staking.DEFAULT_ADMIN_ROLE(), self.governance)
+        assert self.staking.getRoleAdmin(self.protocol_role) == protocol_admin
+        assert self.staking.getRoleAdmin(protocol_admin) == protocol_admin
+        assert self.staking.hasRole(protocol_admin, self.admin)
+        assert not self.staking.hasRole(protocol_admin, self.governance)
+        assert self.staking.MAX_SLASH_CEILING_BPS() == MAX_SLASH_CEILING_BPS
+        assert self.staking.min_self_stake_bps() == DEFAULT_MIN_SELF_STAKE_BPS
 
         # Token balances of everyone who deals with the staking contract.
         self.wallet = dict.fromkeys(self.names, 0)
@@ -211,26 +532,43 @@ class StakingLedger(RuleBasedStateMachine):
                 self.token.approve(self.staking, MAX_UINT)
             self.wallet[a] = FUNDING
 
-        self.pools = {op: GhostPool() for op in self.operators}
-        self.shares: dict[tuple[str, str], int] = {}  # (holder, operator) -> shares
+        self.pools = {op: GhostPool(op) for op in self.operators}
         self.unbonding: dict[tuple[str, str], Unbonding] = {}  # (holder, operator)
+        self.votes = dict.fromkeys(self.holders, 0)
         self.total_unbonding = 0
         self.treasury_owed = 0
+        self.max_slash_bps = MAX_SLASH_BPS
+        self.min_self_stake_bps = DEFAULT_MIN_SELF_STAKE_BPS
         # Share price of each pool after the previous step, and the pools a
-        # slash hit during the current step (invariant 2).
+        # slash beyond the operator's stake hit during the current step (2).
         self.last_price = {op: pool.price() for op, pool in self.pools.items()}
         self.slashed_pools: set[str] = set()
         # The ghost state of each pool when its views were last checked.
         self.verified: dict[str, tuple] = {}
+        self.slots: dict[tuple, int] = {}
         # False from the start of a step until the invariants have passed:
         # teardown only runs from a state the invariants accepted.
         self.clean = False
         note("deployed ArenaToken and Staking; funded operators, delegators, protocols")
-        # operator0 starts with a sizeable pool, part of it locked by protocol0
-        # (so that a slash is never far away); operator1 with an empty, dust or
-        # sizeable pool; operator2 has none until the open_pool rule opens it.
+        # operator0 starts with a sizeable pool, maybe with delegated stake,
+        # part of it locked by protocol0, up to what its own stake allows (so
+        # that a slash, even one beyond the operator's stake, is never far
+        # away), and maybe stake of delegator1 waiting for activation;
+        # operator1 with an empty, dust or sizeable pool; operator2 has none
+        # until the open_pool rule opens it.
+        op0 = self.operators[0]
+        delegated0 = stake0 * delegated_bps // BPS
         self._open_pool(0, bps0, stake0)
-        self._allocate(self.protocols[0], self.operators[0], stake0 * lock_bps // BPS)
+        if delegated0:
+            self._deposit(
+                op0, self.delegators[0], delegated0, lambda: self.staking.delegate(op0, delegated0)
+            )
+        pool0 = self.pools[op0]
+        cap = min(pool0.total_assets, pool0.value(op0) * BPS // DEFAULT_MIN_SELF_STAKE_BPS)
+        self._allocate(self.protocols[0], op0, max(1, cap * lock_bps // BPS))
+        if waiting0:
+            d1 = self.delegators[1]
+            self._deposit(op0, d1, waiting0, lambda: self.staking.delegate(op0, waiting0))
         self._open_pool(1, bps1, stake1)
 
     # --- helpers -------------------------------------------------------------
@@ -245,12 +583,38 @@ class StakingLedger(RuleBasedStateMachine):
         with boa.reverts(reason), boa.env.prank(sender):
             fn(*args)
 
-    def _draw_operator(self, data) -> str:
-        """An operator: one with an open pool mostly, any sometimes."""
+    def _trial(self, op: str, method: str, *args):
+        """Run a pool operation on a copy of the ghost pool: (copy, result) or (None, reason)."""
+        trial = copy.deepcopy(self.pools[op])
+        try:
+            return trial, getattr(trial, method)(*args)
+        except Revert as reason:
+            return None, str(reason)
+
+    def _logs(self, name: str) -> list:
+        return [e for e in self.staking.get_logs() if type(e).__name__ == name]
+
+    def _check_activation(self, op: str, activation: tuple | None, old_price: Fraction) -> None:
+        """The StakeActivated event of the call is the ghost's, at the price before it."""
+        logs = self._logs("StakeActivated")
+        if activation is None:
+            assert logs == []
+            return
+        (log,) = logs
+        epoch, assets, shares = activation
+        assert (log.operator, log.epoch, log.assets, log.shares) == (op, epoch, assets, shares)
+        # 8: the pending stake bought shares at the pool's price, rounded down.
+        assert shares == assets * old_price.denominator // old_price.numerator
+        note(f"  -> activation {epoch}: {assets} pending became {shares} shares")
+
+    def _draw_operator(self, data, preferred: list[str] | None = None) -> str:
+        """An operator: a preferred one or one with an open pool mostly, any sometimes."""
         anyone = st.sampled_from(self.operators)
         opened = [op for op, pool in self.pools.items() if pool.opened]
         if opened:
             anyone = st.one_of(st.sampled_from(opened), st.sampled_from(opened), anyone)
+        if preferred:
+            anyone = st.one_of(st.sampled_from(preferred), anyone)
         return data.draw(anyone, label="operator")
 
     def _draw_pair(self, data, candidates: list[tuple[str, str]]) -> tuple[str, str]:
@@ -264,17 +628,29 @@ class StakingLedger(RuleBasedStateMachine):
         for a in addresses:
             assert self.token.balanceOf(a) == self.wallet[a], self.names[a]
 
-    def _stake(self, holder: str, op: str) -> int:
+    def _in_pool(self, op: str) -> list[str]:
+        """Holders with shares or a deposit entry in op's pool."""
         pool = self.pools[op]
-        return to_assets_down(
-            self.shares.get((holder, op), 0), pool.total_assets, pool.total_shares
-        )
+        return [h for h in self.holders if pool.shares.get(h, 0) or pool.deposits.get(h, 0)]
 
-    def _holder_assets(self, op: str) -> dict[str, int]:
-        """assets_of(op, holder) for every holder with shares in op's pool."""
-        return {
-            h: self.staking.assets_of(op, h) for h in self.holders if self.shares.get((h, op), 0)
-        }
+    def _activated(self, op: str, holders=None) -> dict[str, tuple[int, int]]:
+        """The ghost's (activated, waiting) stake of each holder in op's pool (by
+        default of each one with shares or a deposit entry there)."""
+        pool = self.pools[op]
+        holders = self._in_pool(op) if holders is None else holders
+        return {h: (pool.value(h), pool.waiting(h)) for h in holders}
+
+    def _word(self, name: str) -> int:
+        """A storage variable that is not a map, e.g. _word("treasury_owed")."""
+        return boa.env.evm.get_storage(self.staking.address, SLOTS[name])
+
+    def _storage(self, *path, field: int = 0) -> int:
+        """A raw storage word, e.g. _storage("shares", op, holder); `field`: a
+        struct's field number."""
+        if path not in self.slots:
+            name, *keys = path
+            self.slots[path] = slot(SLOTS[name], *keys)
+        return boa.env.evm.get_storage(self.staking.address, self.slots[path] + field)
 
     # --- operators and delegators --------------------------------------------
 
@@ -290,110 +666,154 @@ class StakingLedger(RuleBasedStateMachine):
             reason = "staking: pool already open"
         elif bps > MAX_COMMISSION_BPS:
             reason = "staking: commission above maximum"
+        elif value:
+            trial, result = self._trial(op, "deposit", op, value)
+            reason = result if trial is None else None
         else:
-            reason = self._deposit_error(pool, value) if value else None
+            reason = None
         if reason:
             self._reverts(reason, op, self.staking.open_pool, bps, value)
             return
+        pool.opened = True
+        pool.commission_bps = bps
         if value:
             self._deposit(op, op, value, lambda: self.staking.open_pool(bps, value))
         else:
             with boa.env.prank(op):
                 self.staking.open_pool(bps, value)
-        pool.opened = True
-        pool.commission_bps = bps
 
     @rule(who=holder_index, value=amount, data=st.data())
     def delegate(self, who, value, data):
-        holder, op = self.holders[who], self._draw_operator(data)
+        holder = self.holders[who]
+        locked = [op for op, pool in self.pools.items() if pool.opened and pool.locked]
+        op = self._draw_operator(data, locked)
         pool = self.pools[op]
-        self._story(f"{self.names[holder]} delegates {value} to {self.names[op]}")
-        reason = "staking: no such pool" if not pool.opened else self._deposit_error(pool, value)
-        if reason:
-            self._reverts(reason, holder, self.staking.delegate, op, value)
+        self._story(
+            f"{self.names[holder]} delegates {value} to {self.names[op]} (locked {pool.locked})"
+        )
+        if not pool.opened:
+            self._reverts("staking: no such pool", holder, self.staking.delegate, op, value)
             return
         self._deposit(op, holder, value, lambda: self.staking.delegate(op, value))
 
-    def _deposit_error(self, pool: GhostPool, value: int) -> str | None:
-        if value == 0:
-            return "staking: zero amount"
-        if value > MAX_AMOUNT:
-            return "staking: amount above the token supply cap"
-        minted = to_shares_down(value, pool.total_assets, pool.total_shares)
-        if minted == 0:
-            return "staking: amount too small"
-        if pool.total_shares + minted > MAX_TOTAL_SHARES:
-            return "staking: pool shares exhausted, delegate to another pool"
-        return None
-
     def _deposit(self, op: str, holder: str, value: int, send) -> None:
-        """Make a valid deposit with `send()`, apply it to the ghost and check it."""
+        """Make a deposit with `send()` (open_pool or delegate), as the ghost says."""
+        trial, result = self._trial(op, "deposit", holder, value)
+        if trial is None:
+            self._reverts(result, holder, send)
+            return
+        minted, activation = result
         pool = self.pools[op]
-        before = self.staking.assets_of(op, holder)
+        waits = pool.locked != 0
+        # The ghost's stakes are the views' (checked after the previous step).
+        before, waiting_before = pool.stake(holder), pool.waiting(holder)
         old_price = pool.price()
-        minted = to_shares_down(value, pool.total_assets, pool.total_shares)
         with boa.env.prank(holder):
             returned = send()
         assert returned in (minted, None)  # open_pool returns nothing
-        pool.total_assets += value
-        pool.total_shares += minted
-        self.shares[(holder, op)] = self.shares.get((holder, op), 0) + minted
+        self._check_activation(op, activation, old_price)
+        (log,) = self._logs("Delegated")
+        assert (log.operator, log.holder, log.assets, log.shares) == (op, holder, value, minted)
+        self.pools[op] = pool = trial
         self.wallet[holder] -= value
         self._check_wallet(holder)
-        # The depositor's stake grows by the amount, less under one share's value.
+        self.votes[holder] += value
+        assert self.staking.votes(holder) == self.votes[holder]
         gained = self.staking.assets_of(op, holder) - before
-        assert value - ceil_div(old_price.numerator, old_price.denominator) - 1 <= gained <= value
+        if waits:
+            # 2: the stake waits, wei for wei; no shares, no price change.
+            event("a deposit waits for activation")
+            assert minted == 0 and activation is None
+            assert gained == value
+            assert self.staking.pending_of(op, holder) == waiting_before + value
+            assert pool.price() == old_price
+            note(f"  -> waits ({pool.pending} pending in the pool)")
+            return
+        # 2: the depositor's stake grows by the amount, less under one share's
+        # value (and an activation's rounding, when one came first).
+        assert minted > 0
+        slack = 0
+        if activation:
+            event("a deposit into an idle pool activates its pending stake")
+            slack = 2 * ceil(pool.price()) + 2
+        least = value - ceil(old_price) - 1 - slack
+        assert least <= gained <= value + slack, (gained, value, slack)
         note(f"  -> minted {minted} shares")
 
     @rule(data=st.data())
     def request_withdraw(self, data):
-        holder, op = self._draw_pair(data, [k for k, v in self.shares.items() if v])
+        candidates = [(h, op) for op in self.operators for h in self._in_pool(op)]
+        holder, op = self._draw_pair(data, candidates)
         pool = self.pools[op]
-        stake, unlocked = self._stake(holder, op), pool.total_assets - pool.locked
-        value = data.draw(
-            st.one_of(up_to(min(stake, unlocked), 1_000), up_to(stake, 1_000 * WAD)),
-            label="amount",
-        )
+        stake, waiting = pool.stake(holder), pool.waiting(holder)
+        unlocked = pool.total_assets - pool.locked
+        amounts = [
+            up_to(min(stake, waiting + unlocked), 1_000),
+            up_to(stake, 1_000 * WAD),
+            up_to(waiting, 1_000),
+        ]
+        if holder == op:
+            # About the most the operator may take back with its locks covered.
+            keep = ceil_div(pool.locked * self.min_self_stake_bps, BPS)
+            amounts.append(up_to(waiting + pool.value(op) - keep, 1_000))
+        value = data.draw(st.one_of(amounts), label="amount")
         self._request_withdraw(holder, op, value)
 
     def _request_withdraw(self, holder: str, op: str, value: int) -> bool:
         pool = self.pools[op]
-        held = self.shares.get((holder, op), 0)
-        stake, unlocked = self._stake(holder, op), pool.total_assets - pool.locked
+        stake, waiting = pool.stake(holder), pool.waiting(holder)
+        unlocked = pool.total_assets - pool.locked
         self._story(
             f"{self.names[holder]} requests {value} from {self.names[op]} "
-            f"(stake {stake}, unlocked {unlocked})"
+            f"(stake {stake}, {waiting} of it waiting, unlocked {unlocked})"
         )
-        if value == 0:
-            reason = "staking: zero amount"
-        elif value > stake:
-            reason = "staking: amount exceeds stake"
-        elif value > unlocked:
-            reason = "staking: amount exceeds unlocked stake"
-        else:
-            reason = None
-        if reason:
-            self._reverts(reason, holder, self.staking.request_withdraw, op, value)
+        trial, result = self._trial(op, "request", holder, value, self.min_self_stake_bps)
+        if trial is None:
+            self._reverts(result, holder, self.staking.request_withdraw, op, value)
             return False
+        burnt, from_waiting, activation = result
 
         old_price = pool.price()
-        before = self.staking.assets_of(op, holder)
+        before, waiting_before = stake, waiting
         with boa.env.prank(holder):
             unlock_at = self.staking.request_withdraw(op, value)
         assert unlock_at == now() + UNBONDING_DELAY
-        burnt = to_shares_up(value, pool.total_assets, pool.total_shares)
-        assert burnt <= held
-        self.shares[(holder, op)] = held - burnt
-        pool.total_shares -= burnt
-        pool.total_assets -= value
+        self._check_activation(op, activation, old_price)
+        (log,) = self._logs("WithdrawRequested")
+        assert (log.operator, log.holder, log.assets, log.shares) == (op, holder, value, burnt)
+        assert log.unlock_at == unlock_at
+        self.pools[op] = pool = trial
         entry = self.unbonding.setdefault((holder, op), Unbonding())
         entry.amount += value
         entry.unlock_at = unlock_at
         entry.requested_at = now()
         self.total_unbonding += value
-        # The caller's stake falls by the amount, plus under one share's value.
+        lost_votes = min(value, self.votes[holder])
+        self.votes[holder] -= lost_votes
+        assert self.staking.votes(holder) == self.votes[holder]
+        # 2: waiting stake goes first, wei for wei...
+        assert from_waiting == min(value, waiting_before)
+        assert self.staking.pending_of(op, holder) == waiting_before - from_waiting
+        if from_waiting:
+            event("a request takes waiting stake")
+        # ...then the caller's stake falls by the amount, plus under one share's
+        # value (and an activation's rounding, when one came first).
         lost = before - self.staking.assets_of(op, holder)
-        assert value <= lost <= value + ceil_div(old_price.numerator, old_price.denominator)
+        slack = 0
+        if activation:
+            event("a request from an idle pool activates its pending stake")
+            slack = 2 * ceil(pool.price()) + 2
+        if burnt:
+            assert value - slack <= lost <= value + ceil(old_price) + slack, (lost, value, slack)
+        else:
+            assert lost == value and activation is None
+        if holder == op and burnt:
+            # 5: the operator keeps its share of what is locked.
+            own = self.staking.assets_of(op, op) - self.staking.pending_of(op, op)
+            assert own * BPS >= pool.locked * self.min_self_stake_bps
+            assert own == pool.value(op)
+            if pool.locked:
+                event("an operator takes back own stake while some is locked")
         note(f"  -> burnt {burnt} shares; {entry.amount} pending, unlocks at {unlock_at}")
         return True
 
@@ -430,28 +850,22 @@ class StakingLedger(RuleBasedStateMachine):
     def set_commission(self, bps, data):
         op = self._draw_operator(data)
         pool = self.pools[op]
-        self._story(f"{self.names[op]} sets its commission to {bps} bps")
-        if not pool.opened:
-            self._reverts("staking: no such pool", op, self.staking.set_commission, bps)
-            return
-        if bps > MAX_COMMISSION_BPS:
-            self._reverts("staking: commission above maximum", op, self.staking.set_commission, bps)
+        self._story(
+            f"{self.names[op]} sets its commission to {bps} bps "
+            f"(now {pool.effective_commission(now())}, locked {pool.locked})"
+        )
+        trial, result = self._trial(op, "set_commission", bps, now(), MAX_COMMISSION_BPS)
+        if trial is None:
+            self._reverts(result, op, self.staking.set_commission, bps)
             return
         with boa.env.prank(op):
             self.staking.set_commission(bps)
-        current = pool.effective_commission(now())
-        if pool.pending_commission_at and now() >= pool.pending_commission_at:
-            event("matured raise applied")
-            pool.commission_bps = current
-            pool.pending_commission_bps = pool.pending_commission_at = 0
-        if bps <= current:
-            note("  -> a cut (or no change): applies now")
-            pool.commission_bps = bps
-            pool.pending_commission_bps = pool.pending_commission_at = 0
-        else:
+        self.pools[op] = trial
+        event(f"commission: {result}")
+        if result == "raise":
             note(f"  -> a raise: applies in {COMMISSION_NOTICE}s")
-            pool.pending_commission_bps = bps
-            pool.pending_commission_at = now() + COMMISSION_NOTICE
+        else:
+            note("  -> a cut (or no change): applies now")
 
     @rule(data=st.data())
     def claim_commission(self, data):
@@ -492,36 +906,65 @@ class StakingLedger(RuleBasedStateMachine):
 
     @rule(by=protocol_index, data=st.data())
     def allocate(self, by, data):
-        caller, op = self.protocols[by], self._draw_operator(data)
+        caller = self.protocols[by]
+        # Pools with stake waiting, so that allocations activate it.
+        waiting = [op for op, pool in self.pools.items() if pool.opened and pool.pending]
+        op = self._draw_operator(data, waiting)
         pool = self.pools[op]
-        unlocked = pool.total_assets - pool.locked
-        self._allocate(caller, op, data.draw(up_to(unlocked, 1_000 * WAD), label="amount"))
+        # What the pool will have after the allocation activates its pending stake.
+        after = copy.deepcopy(pool)
+        after.activate()
+        unlocked = after.total_assets - after.locked
+        # Most the operator's own stake lets the pool lock.
+        own_cap = (
+            after.value(op) * BPS // self.min_self_stake_bps - after.locked
+            if self.min_self_stake_bps
+            else unlocked
+        )
+        value = data.draw(
+            st.one_of(up_to(min(unlocked, own_cap), 1_000), up_to(unlocked, 1_000 * WAD)),
+            label="amount",
+        )
+        self._allocate(caller, op, value)
 
     def _allocate(self, caller: str, op: str, value: int) -> None:
         pool = self.pools[op]
-        unlocked = pool.total_assets - pool.locked
         self._story(
-            f"{self.names[caller]} allocates {value} of {self.names[op]} (unlocked {unlocked})"
+            f"{self.names[caller]} allocates {value} of {self.names[op]} (unlocked "
+            f"{pool.total_assets - pool.locked}, pending {pool.pending}, own {pool.value(op)})"
         )
-        if not pool.opened:
-            reason = "staking: no such pool"
-        elif value == 0:
-            reason = "staking: zero amount"
-        elif value > unlocked:
-            reason = "staking: not enough unlocked stake"
-        else:
-            reason = None
-        if reason:
-            self._reverts(reason, caller, self.staking.allocate, op, value)
+        trial, result = self._trial(op, "allocate", caller, value, now(), self.min_self_stake_bps)
+        if trial is None:
+            self._reverts(result, caller, self.staking.allocate, op, value)
             return
+        activation = result
+        old_price = pool.price()
+        before = {h: pool.stake(h) for h in self._in_pool(op)}
         with boa.env.prank(caller):
             self.staking.allocate(op, value)
-        pool.locked += value
-        pool.locked_by[caller] = pool.locked_by.get(caller, 0) + value
+        self._check_activation(op, activation, old_price)
+        self.pools[op] = pool = trial
         event("allocated")
+        # 8: the activation moves every holder's stake by its rounding only
+        # (bounds over all holders are asserted on the ghost's stakes, which
+        # the invariants then hold to the views).
+        new_price = pool.price()
+        for holder, had in before.items():
+            moved = pool.stake(holder) - had
+            if activation is None:
+                assert moved == 0, self.names[holder]
+            else:
+                assert -2 * old_price - 1 <= moved < new_price + 1, (self.names[holder], moved)
+                assert pool.waiting(holder) == 0
+        if activation:
+            event("an allocation activates pending stake")
+        # 5: the operator's stake covers its share of what is now locked.
+        own = self.staking.assets_of(op, op) - self.staking.pending_of(op, op)
+        assert own * BPS >= pool.locked * self.min_self_stake_bps
+        assert own == pool.value(op)
 
-    @rule(bps=slash_bps, data=st.data())
-    def release(self, bps, data):
+    @rule(data=st.data())
+    def release(self, data):
         anyone = st.tuples(st.sampled_from(self.protocols), st.sampled_from(self.operators))
         holding = [
             (p, op) for op, pool in self.pools.items() for p, v in pool.locked_by.items() if v
@@ -530,7 +973,29 @@ class StakingLedger(RuleBasedStateMachine):
             anyone = st.one_of(st.sampled_from(holding), st.sampled_from(holding), anyone)
         caller, op = data.draw(anyone, label="protocol, operator")
         mine = self.pools[op].locked_by.get(caller, 0)
-        self._release(caller, op, data.draw(up_to(mine, 1_000 * WAD), label="amount"), bps)
+        value = data.draw(up_to(mine, 1_000 * WAD), label="amount")
+        bps = data.draw(bps_up_to(self.max_slash_bps), label="slash bps")
+        self._release(caller, op, value, bps)
+
+    @rule(
+        data=st.data(),
+        share_bps=st.one_of(st.just(BPS), st.integers(min_value=1, max_value=BPS)),
+    )
+    def task_ends_in_a_slash(self, data, share_bps):
+        """A protocol releases part or all of one of its allocations, slashing
+        it by up to the maximum (often all of it)."""
+        holding = [
+            (p, op) for op, pool in self.pools.items() for p, v in pool.locked_by.items() if v
+        ]
+        if not holding:
+            return
+        caller, op = data.draw(st.sampled_from(holding), label="protocol, operator")
+        mine = self.pools[op].locked_by[caller]
+        top = self.max_slash_bps
+        bps = data.draw(
+            st.one_of(st.just(top), st.integers(min_value=0, max_value=top)), label="slash bps"
+        )
+        self._release(caller, op, max(1, mine * share_bps // BPS), bps)
 
     def _release(self, caller: str, op: str, value: int, bps: int) -> bool:
         pool = self.pools[op]
@@ -539,69 +1004,94 @@ class StakingLedger(RuleBasedStateMachine):
             f"{self.names[caller]} releases {value} of {self.names[op]} (locked {mine}), "
             f"slashing {bps} bps"
         )
-        if value > mine:
-            reason = "staking: release exceeds allocation"
-        elif bps > MAX_SLASH_BPS:
-            reason = "staking: slash above maximum"
-        else:
-            reason = None
-        if reason:
-            self._reverts(reason, caller, self.staking.release, op, value, bps)
+        trial, result = self._trial(op, "release", caller, value, bps, self.max_slash_bps)
+        if trial is None:
+            self._reverts(result, caller, self.staking.release, op, value, bps)
             return False
 
         assets, old_price = pool.total_assets, pool.price()
-        before = self._holder_assets(op)
+        before, pending = self._activated(op), pool.pending
         with boa.env.prank(caller):
             slashed = self.staking.release(op, value, bps)
-        # Invariant 4: the slash is the stated fraction, within its bound...
-        assert slashed == value * bps // BPS <= value * MAX_SLASH_BPS // BPS
-        pool.locked_by[caller] = mine - value
-        pool.locked -= value
-        pool.total_assets -= slashed
+        self.pools[op] = pool = trial
+        # Bounds over all holders are asserted on the ghost's stakes, which the
+        # invariants then hold to the views.
+        after = self._activated(op, before)
+        # Invariant 4: the slash is the stated fraction, within its bounds...
+        assert slashed == result[0]
+        assert slashed == value * bps // BPS <= value * self.max_slash_bps // BPS <= value // 2
         self.treasury_owed += slashed
         if slashed == 0:
             return True
-        note(f"  -> slashed {slashed} of {assets}")
-        event("slashed")
-        self.slashed_pools.add(op)
-        # ...the share price falls by exactly slashed / (A + VA)...
-        assert pool.price() == old_price * (1 - Fraction(slashed, assets + VIRTUAL_ASSETS))
-        # ...and every holder loses its proportional part of it, within rounding.
-        for holder, had in before.items():
-            has = self.staking.assets_of(op, holder)
-            fair = had * (assets - slashed) // assets
-            assert fair <= has <= fair + 2, self.names[holder]
+        _, from_own, burnt = result
+        # ...the operator's stake pays first, as much of it as there is...
+        had_own, has_own = before.get(op, (0, 0))[0], after.get(op, (0, 0))[0]
+        assert from_own == min(slashed, had_own)
+        covered = from_own == slashed
+        uncovered = slashed - from_own
+        note(f"  -> slashed {slashed} of {assets}: {from_own} from the operator's stake")
+        event("slash covered by the operator" if covered else "slash beyond the operator's stake")
+        if not covered:
+            self.slashed_pools.add(op)
+        # ...the price moves to the remaining assets' over the remaining shares...
+        price = pool.price()
+        a1, f = assets + VIRTUAL_ASSETS, from_own
+        assert old_price * (a1 - slashed) / (a1 - f) <= price
+        assert price * (a1 - f - old_price) < old_price * (a1 - slashed)
+        if covered:
+            assert price >= old_price
+        # ...the operator loses the slash, or all but dust when it could not cover it...
+        if covered:
+            assert had_own - slashed - old_price - 1 < has_own < had_own - slashed + 1 + old_price
+        else:
+            assert has_own * old_price < price
+        # ...every other holder loses its proportional part of the rest only...
+        for holder, (had, _) in before.items():
+            if holder == op:
+                continue
+            has = after[holder][0]
+            fair = had * (assets - slashed) // (assets - from_own)
+            assert fair <= has <= fair + 2 + ceil(old_price), (self.names[holder], had, has)
+            if uncovered and has < had:
+                event("a delegator bears what the operator could not cover")
+        # ...and stake waiting for activation is never slashed.
+        assert pool.pending == pending
+        assert all(after[h][1] == waiting for h, (_, waiting) in before.items())
+        note(f"  -> burnt {burnt} of the operator's shares")
         return True
 
     @rule(by=protocol_index, value=amount, data=st.data())
     def pay_reward(self, by, value, data):
-        caller, op = self.protocols[by], self._draw_operator(data)
+        waiting = [op for op, pool in self.pools.items() if pool.opened and pool.pending]
+        caller, op = self.protocols[by], self._draw_operator(data, waiting)
         pool = self.pools[op]
         self._story(f"{self.names[caller]} pays a reward of {value} to {self.names[op]}")
-        if not pool.opened:
-            self._reverts("staking: no such pool", caller, self.staking.pay_reward, op, value)
+        trial, result = self._trial(op, "pay_reward", value, now())
+        if trial is None:
+            self._reverts(result, caller, self.staking.pay_reward, op, value)
             return
-        before = self._holder_assets(op)
+        before = self._activated(op)
         with boa.env.prank(caller):
             commission = self.staking.pay_reward(op, value)
         if pool.total_shares == 0:
             event("reward to a pool without shares")
-            expected = value
-        else:
-            if pool.effective_commission(now()) != pool.commission_bps:
-                event("reward at a matured raise")
-            expected = value * pool.effective_commission(now()) // BPS
-        assert commission == expected
-        pool.commission_owed += commission
-        pool.total_assets += value - commission
+        elif pool.effective_commission(now()) != pool.commission_bps:
+            event("reward at a matured raise")
+        assert commission == result
+        self.pools[op] = pool = trial
         self.wallet[caller] -= value
         self._check_wallet(caller)
         # No holder loses; together they gain at most the reward net of the
-        # commission, give or take each one's rounding of its stake.
-        after = self._holder_assets(op)
-        assert all(after[h] >= had for h, had in before.items())
-        gain = sum(after.values()) - sum(before.values())
+        # commission, give or take each one's rounding of its stake; stake
+        # still waiting earns nothing (on the ghost's stakes, which the
+        # invariants then hold to the views).
+        after = self._activated(op, before)
+        assert all(after[h][0] >= had for h, (had, _) in before.items())
+        gain = sum(a for a, _ in after.values()) - sum(a for a, _ in before.values())
         assert gain <= value - commission + max(len(after) - 1, 0)
+        assert all(after[h][1] == waiting for h, (_, waiting) in before.items())
+        if value and pool.pending:
+            event("a reward while stake waits")
         note(f"  -> commission {commission}")
 
     @rule(
@@ -615,6 +1105,53 @@ class StakingLedger(RuleBasedStateMachine):
         args = (op, value, 0) if call == "release" else (op, value)
         reason = "staking: caller is not a protocol contract"
         self._reverts(reason, self.outsider, getattr(self.staking, call), *args)
+
+    # --- admin ---------------------------------------------------------------
+
+    @rule(
+        name=st.sampled_from(["min_self_stake_bps", "max_slash_bps"]),
+        value=st.one_of(
+            st.just(0),
+            st.just(DEFAULT_MIN_SELF_STAKE_BPS),
+            st.integers(min_value=0, max_value=BPS),
+            st.integers(min_value=BPS + 1, max_value=2 * BPS),
+        ),
+        by=st.sampled_from(["admin", "governance", "outsider"]),
+    )
+    def set_parameter(self, name, value, by):
+        caller = {"admin": self.admin, "governance": self.governance}.get(by, self.outsider)
+        setter = getattr(self.staking, f"set_{name}")
+        self._story(f"{by} sets {name} to {value}")
+        bound = BPS if name == "min_self_stake_bps" else MAX_SLASH_CEILING_BPS
+        if caller == self.outsider:
+            reason = "staking: caller is not the admin"
+        elif value > bound:
+            reason = (
+                "staking: min self stake out of bounds"
+                if name == "min_self_stake_bps"
+                else "staking: max slash out of bounds"
+            )
+        else:
+            reason = None
+        if reason:
+            self._reverts(reason, caller, setter, value)
+            return
+        with boa.env.prank(caller):
+            setter(value)
+        setattr(self, name, value)
+        assert getattr(self.staking, name)() == value
+
+    @rule(
+        role=st.sampled_from(["PROTOCOL_ROLE", "PROTOCOL_ADMIN_ROLE"]),
+        by=st.sampled_from(["governance", "outsider"]),
+    )
+    def protocol_role_is_closed(self, role, by):
+        """Only PROTOCOL_ADMIN_ROLE names protocol contracts: not governance."""
+        caller = self.governance if by == "governance" else self.outsider
+        self._story(f"{by} grants itself {role}")
+        role_id = getattr(self.staking, role)()
+        reason = "access_control: account is missing role"
+        self._reverts(reason, caller, self.staking.grantRole, role_id, caller)
 
     # --- time ----------------------------------------------------------------
 
@@ -641,52 +1178,78 @@ class StakingLedger(RuleBasedStateMachine):
 
     @invariant()
     def check(self):
-        onchain = {op: self.staking.pools(op) for op in self.operators}
+        # The pool records, word for word from storage (the pools() getter is
+        # checked below whenever a pool changes).
+        onchain = {
+            op: {name: self._storage("pools", op, field=i) for i, name in enumerate(POOL_FIELDS)}
+            for op in self.operators
+        }
         self._check_ledger(onchain)
+        self._check_storage()
         self._check_conservation(onchain)  # 1
         self._check_share_price()  # 2
+        changed = False
         for op, pool in self.pools.items():
+            # 5: stake is never locked while a commission raise waits out its notice.
+            got = onchain[op]
+            assert got["locked"] == 0 or not now() < got["pending_commission_at"]
             # The views below are functions of storage (checked above, every
             # step) and of the time only through the commission: a pool whose
             # ghost state has not changed since they passed needs no new look.
-            key = (
-                repr(pool),
-                tuple(self.shares.get((h, op), 0) for h in self.holders),
-                pool.effective_commission(now()),
-            )
+            key = (repr(pool), pool.effective_commission(now()))
             if pool.opened and self.verified.get(op) != key:
+                assert self.staking.pools(op)._asdict() == {
+                    name: int(v) if name != "opened" else bool(v) for name, v in got.items()
+                }
                 self._check_locks(op)  # 5
                 self._check_holders_and_stakes(op)  # 6, 7
                 self.verified[op] = key
+                changed = True
+        if changed:
+            assert self.staking.total_unbonding() == self.total_unbonding
+            assert self.staking.treasury_owed() == self.treasury_owed
+            assert self.staking.total_votes() == sum(self.votes.values())
         self.clean = True
 
     def _check_ledger(self, onchain: dict) -> None:
         """Every field on chain equals the ghost's."""
         for op, pool in self.pools.items():
             got = onchain[op]
-            assert got.opened == pool.opened, self.names[op]
-            assert got.commission_bps == pool.commission_bps
-            assert got.pending_commission_bps == pool.pending_commission_bps
-            assert got.pending_commission_at == pool.pending_commission_at
-            assert got.total_shares == pool.total_shares
-            assert got.total_assets == pool.total_assets
-            assert got.locked == pool.locked
-            assert got.commission_owed == pool.commission_owed
+            for name in POOL_FIELDS:
+                assert got[name] == getattr(pool, name), (self.names[op], name)
         for (holder, op), entry in self.unbonding.items():
             assert self.staking.unbonding_of(holder, op) == (entry.amount, entry.unlock_at)
             # Invariant 3, on the ghost side: the unlock time is a full delay away.
             assert entry.unlock_at == entry.requested_at + UNBONDING_DELAY
-        assert self.staking.total_unbonding() == self.total_unbonding
-        assert self.staking.treasury_owed() == self.treasury_owed
+        assert self._word("total_unbonding") == self.total_unbonding
+        assert self._word("treasury_owed") == self.treasury_owed
+        # 9: total_votes is everyone's voting power together.
+        assert self._word("total_votes") == sum(self.votes.values())
+
+    def _check_storage(self) -> None:
+        """Shares, locks, deposit entries and activations, word for word."""
+        for op, pool in self.pools.items():
+            for h in self.holders:
+                assert self._storage("shares", op, h) == pool.shares.get(h, 0), self.names[h]
+                assert self._storage("_deposits", op, h) == pool.deposits.get(h, 0)
+            for p in self.protocols:
+                assert self._storage("locked_by", op, p) == pool.locked_by.get(p, 0)
+            # Activation records (assets, shares) up to the next one, still empty.
+            for epoch in range(pool.epoch + 1):
+                got = tuple(self._storage("_activations", op, epoch, field=i) for i in (0, 1))
+                assert got == pool.activations.get(epoch, (0, 0)), (self.names[op], epoch)
 
     def _check_conservation(self, onchain: dict) -> None:
         """1: the contract's balance is exactly what it owes, read from the chain."""
-        owed = self.staking.total_unbonding() + self.staking.treasury_owed()
-        owed += sum(p.total_assets + p.commission_owed for p in onchain.values())
+        owed = self._word("total_unbonding") + self._word("treasury_owed")
+        owed += sum(
+            p["total_assets"] + p["pending"] + p["commission_owed"] for p in onchain.values()
+        )
         assert self.token.balanceOf(self.staking) == owed
 
     def _check_share_price(self) -> None:
-        """2: the share price never falls, except in a pool slashed this step."""
+        """2: the price never falls, except in a pool a slash beyond its operator's
+        stake hit this step."""
         for op, pool in self.pools.items():
             price, last = pool.price(), self.last_price[op]
             if op not in self.slashed_pools:
@@ -704,29 +1267,35 @@ class StakingLedger(RuleBasedStateMachine):
         assert self.staking.unlocked_stake(op) == pool.total_assets - pool.locked
 
     def _check_holders_and_stakes(self, op: str) -> None:
-        """Shares and the views; 6: holders' assets within dust of A; 7: effective stake."""
+        """The views; 6: holders' stakes within dust of A; 7: the stakes and weights."""
         pool = self.pools[op]
         assert self.staking.commission_of(op) == pool.effective_commission(now())
         # The value of the shares one token bought in a fresh pool (1e18 at first).
         price = pool.price()
         share_value = WAD * VIRTUAL_SHARES * price.numerator // price.denominator
         assert self.staking.pool_share_value(op) == share_value
-        held = {}
-        for holder in self.holders:
-            shares = self.shares.get((holder, op), 0)
-            assert self.staking.shares(op, holder) == shares, self.names[holder]
-            if shares:
-                held[holder] = self.staking.assets_of(op, holder)
-                assert held[holder] == to_assets_down(shares, pool.total_assets, pool.total_shares)
+        held, waiting = {}, {}
+        for holder in self._in_pool(op):
+            assert self.staking.shares(op, holder) == pool.shares.get(holder, 0)
+            waiting[holder] = self.staking.pending_of(op, holder)
+            assert waiting[holder] == pool.waiting(holder), self.names[holder]
+            held[holder] = self.staking.assets_of(op, holder) - waiting[holder]
+            assert held[holder] == pool.value(holder), self.names[holder]
+        assert sum(waiting.values()) == pool.pending
+        unclaimed = pool.unclaimed()
+        assert 0 <= unclaimed <= pool.unclaimable
         assert sum(held.values()) <= pool.total_assets
-        assert pool.total_assets - sum(held.values()) <= pool.virtual_value() + len(held)
+        assert pool.total_assets - sum(held.values()) <= pool.dust_value() + len(held)
 
         own = held.get(op, 0)
-        delegated = pool.total_assets - own
-        assert self.staking.own_stake(op) == own
-        assert self.staking.delegated_stake(op) == delegated
-        effective = own + delegated * DELEGATION_WEIGHT_BPS // BPS
+        own_stake = own + waiting.get(op, 0)
+        assert self.staking.own_stake(op) == own_stake
+        assert self.staking.delegated_stake(op) == pool.total_assets + pool.pending - own_stake
+        effective = own + (pool.total_assets - own) * DELEGATION_WEIGHT_BPS // BPS
         assert self.staking.effective_stake(op) == effective
+        unlocked = pool.total_assets - pool.locked
+        weight = unlocked * effective // pool.total_assets if pool.total_assets else 0
+        assert self.staking.stake_weight(op, unlocked) == weight
 
     # --- liveness ------------------------------------------------------------
 
@@ -739,14 +1308,16 @@ class StakingLedger(RuleBasedStateMachine):
             for p, locked in list(pool.locked_by.items()):
                 if locked:
                     assert self._release(p, op, locked, 0)
-        # A request's rounding can leave the rest of a holder's shares worth a
-        # wei again (the price rises), hence the loop.
+        # A request's rounding (or the activation it makes) can leave the rest
+        # of a holder's shares worth a wei again (the price rises), hence the loop.
         for _ in range(5):
-            staked = [(h, op) for (h, op) in self.shares if self._stake(h, op)]
+            staked = [
+                (h, op) for op, pool in self.pools.items() for h in self.holders if pool.stake(h)
+            ]
             if not staked:
                 break
             for holder, op in staked:
-                assert self._request_withdraw(holder, op, self._stake(holder, op))
+                assert self._request_withdraw(holder, op, self.pools[op].stake(holder))
         else:
             raise AssertionError("holders keep a stake after five full withdrawals")
         # One second early, the last requests are still unbonding...
@@ -766,8 +1337,13 @@ class StakingLedger(RuleBasedStateMachine):
 
         left = 0
         for op, pool in self.pools.items():
-            holders = sum(1 for (h, o), v in self.shares.items() if o == op and v)
-            assert pool.total_assets <= pool.virtual_value() + holders, self.names[op]
+            # Holders whose shares (settled or not) are worth less than a wei each.
+            holders = sum(
+                1 for h in self.holders if pool.shares.get(h, 0) + pool.activated_shares(h)
+            )
+            assert pool.pending == 0
+            assert all(self.staking.pending_of(op, h) == 0 for h in self.holders)
+            assert pool.total_assets <= pool.dust_value() + holders, self.names[op]
             assert pool.locked == pool.commission_owed == 0
             left += pool.total_assets
         assert self.total_unbonding == self.treasury_owed == 0
