@@ -20,31 +20,38 @@ weight), and a plan per participant:
 Rules: `act` performs one planned action available in the current phase
 (join, commit, reveal, eval reveal, score commit/reveal, one finalize step,
 a claim by a random caller, cancel); time jumps (random or to a deadline +-1
-second) and blocks passing; delegators delegating more or trying to withdraw
-(never more than the pool's unlocked stake); `misbehave` makes a call the
-phase or the caller forbids and checks the exact revert reason.
+second) and blocks passing; delegators delegating more (the stake waits for
+activation while the pool is locked) or trying to withdraw (their waiting
+stake first, then never more than the pool's unlocked stake); `misbehave`
+makes a call the phase or the caller forbids and checks the exact revert
+reason.
 
 After every step:
 1. Conservation, exact: the token's supply is constant and is held by the
    addresses the test created; balanceOf(task manager) == tasks(id).balance
-   == the ghost's; balanceOf(staking) == sum(total_assets + commission_owed)
-   + total_unbonding + treasury_owed; creator and treasury hold what the
-   ghost says.
+   == the ghost's; balanceOf(staking) == sum(total_assets + pending
+   + commission_owed) + total_unbonding + treasury_owed; creator and
+   treasury hold what the ghost says.
 2. phase() equals the phase the ghost derives from the deadlines and flags,
    and only moves forward: 1 -> 2 -> 3 -> (4 -> 5 -> 6 -> 7) or 8; steps may
    skip phases, 8 follows only 1-3, nothing follows 7 or 8.
 3. Each pool's locked stake is exactly the stake its operator has in the
    task until it claims.
 
-At each join: the recorded stake weight is amount * (own + delegated *
-epsilon) / assets, rounded down. At each model reveal: the disqualification
+At each join: a pool joins with a share of what it can lock (its unlocked
+stake, at most what its operator's own stake covers at staking's
+min_self_stake_bps), and a join its own stake cannot cover reverts; the
+recorded stake weight is amount * (own + delegated * epsilon) / assets,
+rounded down. At each model reveal: the disqualification
 flags are the oracle's (the earliest commitment keeps a hash). At settlement:
-consensus, ranks, trust, fee, the pots and the creator's refund match the
-oracle exactly; every claimable payout lies in the oracle's rounding interval
+consensus, ranks, trust, fee, the pots and the refund match the oracle
+exactly, the refund going to the treasury (to the creator only when nobody
+joined), and T and S are the weights of the trainers with a model of their
+own and of the validators that revealed; every claimable payout lies in the oracle's rounding interval
 (support/oracle.py derives it) and each pot pays out at most its amount. At
 each claim: the payout is the claimable amount, the stake is released and
 slashed by exactly min(task slash, max_slash_bps) for a plagiarist or a
-validator that did not reveal (0 otherwise; in a cancelled task only a
+participant that did not reveal (0 otherwise; in a cancelled task only a
 plagiarist, which also gets no share of the bond), the pool receives the
 payout less its commission, and a second claim reverts.
 
@@ -86,6 +93,8 @@ from support.constants import GENESIS_SUPPLY, MAX_COMMISSION_BPS, WAD
 
 BPS = 10_000
 MAX_UINT = 2**256 - 1
+MAX_SLASH_CEILING_BPS = 5_000  # Staking's bound on max_slash_bps
+MAX_TOLERANCE_BPS = 1_000  # the task manager's bound on a task's tolerance
 TASK = 1  # one task per example
 
 # Phases that may follow each phase (steps can skip phases, never go back).
@@ -132,7 +141,9 @@ class PoolPlan:
     own: int
     commission_bps: int
     delegations: list[int]
-    join_bps: int  # join amount: this share of the unlocked stake (at least the minimum)
+    # Join amount: this share of what the pool can lock (its unlocked stake, and
+    # no more than its operator's own stake covers), at least the minimum.
+    join_bps: int
 
 
 @dataclass
@@ -262,7 +273,7 @@ def scenarios(draw) -> Scenario:
                 max_size=5,
             )
         ),
-        tolerance_bps=draw(st.integers(min_value=0, max_value=BPS)),
+        tolerance_bps=draw(st.integers(min_value=0, max_value=MAX_TOLERANCE_BPS)),
         gamma_wad=draw(
             st.one_of(st.just(2 * 10**17), st.integers(min_value=0, max_value=WAD // 2))
         ),
@@ -270,7 +281,7 @@ def scenarios(draw) -> Scenario:
         protocol_fee_bps=draw(st.integers(min_value=0, max_value=2_000)),
         plagiarism_slash_bps=draw(st.integers(min_value=0, max_value=BPS)),
         nonreveal_slash_bps=draw(st.integers(min_value=0, max_value=BPS)),
-        max_slash_bps=draw(st.integers(min_value=0, max_value=BPS)),
+        max_slash_bps=draw(st.integers(min_value=0, max_value=MAX_SLASH_CEILING_BPS)),
         delegation_weight_bps=draw(
             st.one_of(st.just(BPS), st.integers(min_value=0, max_value=BPS))
         ),
@@ -341,8 +352,12 @@ class TaskLifecycle(RuleBasedStateMachine):
             self.tasks.set_plagiarism_slash_bps(s.plagiarism_slash_bps)
             self.tasks.set_nonreveal_slash_bps(s.nonreveal_slash_bps)
             self.tasks.set_min_creator_bond(0)
+            # Any terms, dust and single slots included: the floors on new
+            # tasks have tests of their own (test_task_floors.py).
+            self.tasks.set_floors(0, 0, 0)
             self.staking.set_max_slash_bps(s.max_slash_bps)
             self.staking.set_delegation_weight_bps(s.delegation_weight_bps)
+        self.min_self_stake_bps = self.staking.min_self_stake_bps()
         note(
             f"terms: reward {s.reward}, bond {s.bond}, gamma {s.gamma_wad}, q {s.q_wad}, "
             f"fee {s.protocol_fee_bps} bps, tolerance {s.tolerance_bps} bps, slashes "
@@ -392,6 +407,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.finalize_calls = 0
         self.settlement: oracle.Settlement | None = None
         self.fee = 0
+        self.settlement_refund = 0  # what the settlement did not pay out
+        self.dust = 0  # the rounding dust of the last claim
         self.paid = 0  # rewards paid by claims
         self.slashed = 0
         self.phase_seen = PHASE_SUBMIT
@@ -563,15 +580,25 @@ class TaskLifecycle(RuleBasedStateMachine):
         s = self.s
         trainer = p.role == ROLE_TRAINER
         pool = self.staking.pools(p.address)
+        # A pool joins once and stays locked until its claim: nothing of it
+        # waits for activation yet, so its stake is all shares.
+        assert pool.locked == pool.pending == 0
         unlocked = pool.total_assets - pool.locked
+        own = self.staking.assets_of(p.address, p.address)
+        # Most the operator's own stake lets the pool lock (min_self_stake_bps).
+        lockable = unlocked
+        if self.min_self_stake_bps:
+            lockable = min(unlocked, own * BPS // self.min_self_stake_bps - pool.locked)
         minimum = s.min_trainer_stake if trainer else s.min_validator_stake
-        amount = max(minimum, unlocked * p.plan.pool.join_bps // BPS)
-        self._story(f"{p.name} joins with {amount} (unlocked {unlocked})")
+        amount = max(minimum, lockable * p.plan.pool.join_bps // BPS)
+        self._story(f"{p.name} joins with {amount} (unlocked {unlocked}, own {own})")
         cap = s.max_trainers if trainer else s.max_validators
         if len(self._joined(p.role)) >= cap:
             reason = f"task: {'trainer' if trainer else 'validator'} slots are full"
         elif amount > unlocked:
             reason = "staking: not enough unlocked stake"
+        elif own * BPS < (pool.locked + amount) * self.min_self_stake_bps:
+            reason = "staking: operator's own stake too low for this lock"
         else:
             reason = None
         if reason:
@@ -579,7 +606,6 @@ class TaskLifecycle(RuleBasedStateMachine):
             self._reverts(reason, p.address, self.tasks.join, TASK, p.role, amount)
             return
         assets = pool.total_assets
-        own = self.staking.assets_of(p.address, p.address)
         effective = own + (assets - own) * s.delegation_weight_bps // BPS
         weight = amount * effective // assets
         self.arena.join(TASK, p.address, p.role, amount)
@@ -685,8 +711,16 @@ class TaskLifecycle(RuleBasedStateMachine):
         if not done:
             return
         self.finalized = True
-        fee = self.token.balanceOf(treasury) - before[0]
-        refund = self.token.balanceOf(creator) - before[1]
+        (settled,) = [e for e in self.tasks.get_logs() if type(e).__name__ == "TaskFinalized"]
+        fee, refund = settled.protocol_fee, settled.refunded
+        to_treasury = self.token.balanceOf(treasury) - before[0]
+        to_creator = self.token.balanceOf(creator) - before[1]
+        if any(p.joined for p in self.people):
+            # What nobody earned goes to the treasury with the fee.
+            assert (to_treasury, to_creator) == (fee + refund, 0)
+        else:
+            # Nobody joined: the escrow back to the creator.
+            assert (to_treasury, to_creator) == (fee, refund)
         self._settled(fee, refund)
 
     def _cancel(self) -> None:
@@ -755,8 +789,12 @@ class TaskLifecycle(RuleBasedStateMachine):
             f"trust {[str(t) for t in o.trust]}, fee {fee}, refund {refund}, "
             f"pots {task.train_reward}/{task.validator_reward}"
         )
-        assert task.trainer_weight == sum(t.weight for t in trainers)
-        assert task.validator_weight == sum(v.weight for v in validators)
+        # For the split: T over the trainers with a model of their own, S over
+        # the validators that revealed.
+        assert task.trainer_weight == sum(
+            t.weight for i, t in enumerate(trainers) if t.revealed and not o.disqualified[i]
+        )
+        assert task.validator_weight == sum(v.weight for v in validators if v.revealed)
         for i, t in enumerate(trainers):
             record = self.tasks.participant(TASK, t.address)
             assert record.disqualified == o.disqualified[i], t.name
@@ -774,8 +812,12 @@ class TaskLifecycle(RuleBasedStateMachine):
         event("trainer pot paid" if task.train_reward else "trainer pot refunded")
         event("validator pot paid" if task.validator_reward else "validator pot refunded")
         self.fee = fee
+        self.settlement_refund = refund
         self.wallet[self.arena.treasury] += fee
-        self.wallet[self.creator] += refund
+        if trainers or validators:
+            self.wallet[self.arena.treasury] += refund
+        else:
+            self.wallet[self.creator] += refund
         self.task_balance -= fee + refund
         if not trainers and not validators:
             return
@@ -838,6 +880,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.task_balance -= paid
         if last:
             dust = self.task_balance
+            self.dust = dust
             receiver = self.arena.treasury if self.cancelled else self.creator
             self.wallet[receiver] += dust
             self.task_balance -= dust
@@ -904,7 +947,9 @@ class TaskLifecycle(RuleBasedStateMachine):
         amount=st.integers(min_value=1, max_value=1_000 * WAD),
     )
     def delegator(self, data, withdraw, amount):
-        """A delegator stakes more, or asks to withdraw (only unlocked stake can leave)."""
+        """A delegator stakes more (it waits for activation while the pool is
+        locked), or asks to withdraw (its waiting stake first, then only
+        unlocked stake can leave)."""
         if not self.delegators:
             self._story("no delegator")
             return
@@ -912,25 +957,44 @@ class TaskLifecycle(RuleBasedStateMachine):
         holder, p = self.delegators[i]
         pool = self.staking.pools(p.address)
         if not withdraw:
-            self._story(f"{self.names[holder]} delegates {amount} more to {p.name}")
-            if amount * (pool.total_shares + 10**6) // (pool.total_assets + 1) == 0:
+            self._story(
+                f"{self.names[holder]} delegates {amount} more to {p.name} (locked {pool.locked})"
+            )
+            assets, shares = pool.total_assets, pool.total_shares
+            if pool.locked == 0 and pool.pending:
+                # The pool's waiting stake becomes shares first.
+                shares += pool.pending * (shares + 10**6) // (assets + 1)
+                assets += pool.pending
+            if amount * (shares + 10**6) // (assets + 1) == 0:
                 reason = "staking: amount too small"
                 self._reverts(reason, holder, self.staking.delegate, p.address, amount)
                 return
+            waiting = self.staking.pending_of(p.address, holder)
             with boa.env.prank(holder):
-                self.staking.delegate(p.address, amount)
+                minted = self.staking.delegate(p.address, amount)
+            if pool.locked:
+                event("a delegation waits for activation")
+                assert minted == 0
+                assert self.staking.pending_of(p.address, holder) == waiting + amount
+                assert self.staking.pools(p.address).pending == pool.pending + amount
+            else:
+                assert minted == amount * (shares + 10**6) // (assets + 1)
+                assert self.staking.pools(p.address).pending == 0
             self.passive[holder] -= amount
             return
         stake = self.staking.assets_of(p.address, holder)
+        waiting = self.staking.pending_of(p.address, holder)
         unlocked = pool.total_assets - pool.locked
         amount = data.draw(st.integers(min_value=1, max_value=max(1, stake)), label="amount")
         self._story(
             f"{self.names[holder]} asks to withdraw {amount} of its {stake} from {p.name} "
-            f"(unlocked {unlocked})"
+            f"({waiting} of it waiting, unlocked {unlocked})"
         )
+        # Waiting stake goes first, whole; only the rest draws on the shares.
+        rest = amount - min(amount, waiting)
         if amount > stake:
             reason = "staking: amount exceeds stake"
-        elif amount > unlocked:
+        elif rest > unlocked:
             reason = "staking: amount exceeds unlocked stake"
         else:
             reason = None
@@ -939,6 +1003,9 @@ class TaskLifecycle(RuleBasedStateMachine):
             return
         with boa.env.prank(holder):
             self.staking.request_withdraw(p.address, amount)
+        if amount > rest:
+            event("a withdrawal takes waiting stake")
+        assert self.staking.pending_of(p.address, holder) == waiting - (amount - rest)
 
     @rule(
         kind=st.sampled_from(
@@ -1123,7 +1190,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         owed = self.staking.total_unbonding() + self.staking.treasury_owed()
         for p in self.people:
             pool = self.staking.pools(p.address)
-            owed += pool.total_assets + pool.commission_owed
+            owed += pool.total_assets + pool.pending + pool.commission_owed
             assert pool.locked == (p.stake if p.joined and not p.claimed else 0), p.name
         assert self.token.balanceOf(self.staking) == owed
 
@@ -1169,15 +1236,24 @@ class TaskLifecycle(RuleBasedStateMachine):
             pool = self.staking.pools(p.address)
             assert pool.locked == 0 and self.staking.locked_by(p.address, self.tasks) == 0
             assert self.staking.unlocked_stake(p.address) == pool.total_assets
-        # The creator paid exactly the fee and the payouts (or its bond, if cancelled);
-        # the treasury got the fee (or the bond's dust) and, once swept, the slashes.
+        # The creator paid its bond if cancelled; otherwise the whole reward,
+        # less the rounding dust, unless nobody joined (then nothing). The
+        # treasury got the fee and what nobody earned (or the bond's dust) and,
+        # once swept, the slashes.
         s, treasury = self.s, self.arena.treasury
-        spent = s.bond if self.cancelled else self.fee + self.paid
+        joined = any(p.joined for p in self.people)
+        refund = self.settlement_refund if not self.cancelled else 0
+        if self.cancelled:
+            spent = s.bond
+        elif joined:
+            spent = s.reward - self.dust
+        else:
+            spent = s.reward - refund
         assert self.token.balanceOf(self.creator) == self.creator_start - spent
         if self.staking.treasury_owed():
             self.staking.sweep_to_treasury()
             self.wallet[treasury] += self.slashed
-        income = s.bond - self.paid if self.cancelled else self.fee
+        income = s.bond - self.paid if self.cancelled else self.fee + (refund if joined else 0)
         assert self.token.balanceOf(treasury) == income + self.slashed
         self.check()
 
