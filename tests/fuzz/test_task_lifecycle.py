@@ -47,8 +47,9 @@ flags are the oracle's (the earliest commitment keeps a hash). At settlement:
 consensus, ranks, trust, fee, the pots and the refund match the oracle
 exactly, the refund going to the treasury (to the creator only when nobody
 joined), and T and S are the weights of the trainers with a model of their
-own and of the validators that revealed; every claimable payout lies in the oracle's rounding interval
-(support/oracle.py derives it) and each pot pays out at most its amount. At
+own and of the validators that revealed; every claimable payout lies in the
+oracle's rounding interval (support/oracle.py derives it) and each pot pays
+out at most its amount. At
 each claim: the payout is the claimable amount, the stake is released and
 slashed by exactly min(task slash, max_slash_bps) for a plagiarist or a
 participant that did not reveal (0 otherwise; in a cancelled task only a
