@@ -1,7 +1,7 @@
 """Governance on the connected chain: proposal actions, checks that turn a
 doomed transaction into a sentence, and reading proposals back from events."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ape_arena.chain import params as registry
 from ape_arena.chain.errors import send_checked
@@ -39,9 +39,9 @@ def build_actions(
 ) -> list[ProposalAction]:
     """The calls a proposal makes, from the `gov propose` options."""
     actions: list[ProposalAction] = []
-    # Parameters one setter sets together become one call: the values given,
-    # and the others' current values read from the chain.
-    grouped: dict[tuple[str, str], dict[str, int]] = {}
+    # Parameters one setter sets together become one call at the place of the
+    # first: the values given, and the others' current values read from the chain.
+    grouped: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
     for item in sets:
         if "=" not in item:
             raise GovernanceError(
@@ -52,27 +52,24 @@ def build_actions(
         value = registry.parse_value(param, text)
         contract = protocol.by_key(param.contract)
         summary = f"{param.key} = {registry.format_value(param, value)}"
-        if param.together:
-            group = grouped.setdefault((param.contract, param.setter), {})
-            if not group:
-                actions.append(ProposalAction(str(contract.address), b"", summary))
-                group["_index"] = len(actions) - 1
-            else:
-                index = group["_index"]
-                actions[index] = ProposalAction(
-                    actions[index].target, b"", f"{actions[index].summary}; {summary}"
-                )
-            group[param.name] = value
+        if not param.together:
+            data = getattr(contract, param.setter).encode_input(value)
+            actions.append(ProposalAction(str(contract.address), bytes(data), summary))
             continue
-        data = getattr(contract, param.setter).encode_input(value)
-        actions.append(ProposalAction(str(contract.address), bytes(data), summary))
-    for (contract_key, setter), values in grouped.items():
+        group = (param.contract, param.setter)
+        if group not in grouped:
+            grouped[group] = (len(actions), {})
+            actions.append(ProposalAction(str(contract.address), b"", summary))
+        else:
+            index = grouped[group][0]
+            actions[index] = replace(actions[index], summary=f"{actions[index].summary}; {summary}")
+        grouped[group][1][param.name] = value
+    for (contract_key, setter), (index, values) in grouped.items():
         contract = protocol.by_key(contract_key)
         names = next(p.together for p in registry.PARAMETERS if p.setter == setter)
         args = [values[n] if n in values else int(getattr(contract, n)()) for n in names]
-        index = values["_index"]
         data = getattr(contract, setter).encode_input(*args)
-        actions[index] = ProposalAction(actions[index].target, bytes(data), actions[index].summary)
+        actions[index] = replace(actions[index], data=bytes(data))
     for task_id in verify:
         data = protocol.emission.verify_task.encode_input(task_id)
         actions.append(
