@@ -364,9 +364,13 @@ event TaskFinalized:
     protocol_fee: uint256
     refunded: uint256
 
+# TaskCancelled: `refunded` goes back to the creator; the trainers who
+# revealed a model of their own share `trainer_share` (the bond and gamma of
+# the reward) with their claims.
 event TaskCancelled:
     task_id: indexed(uint256)
     refunded: uint256
+    trainer_share: uint256
 
 event RewardClaimed:
     task_id: indexed(uint256)
@@ -402,7 +406,8 @@ event Refunded:
     receiver: indexed(address)
     amount: uint256
 
-# BondForfeited: the bond of a cancelled task nobody joined, to the treasury.
+# BondForfeited: the bond of a cancelled task in which no trainer revealed a
+# model of its own, to the treasury.
 event BondForfeited:
     task_id: indexed(uint256)
     receiver: indexed(address)
@@ -533,7 +538,7 @@ def create_task(p: TaskParams) -> uint256:
         unclaimed=0,
         emission=0,
     )
-    self._require(extcall token.transferFrom(msg.sender, self, p.reward + p.bond, default_return_value=True), "task: transfer failed")
+    self._pull(p.reward + p.bond)
     log TaskCreated(
         task_id=task_id,
         creator=msg.sender,
@@ -629,8 +634,7 @@ def commit_model(task_id: uint256, commitment: bytes32):
     @param commitment The commitment.
     """
     self._require(self._phase(task_id) == PHASE_SUBMIT, "task: not in the submit phase")
-    meta: uint256 = self._meta[task_id][msg.sender]
-    self._require(meta & _MASK_8 == ROLE_TRAINER, "task: caller is not a trainer")
+    meta: uint256 = self._member(task_id, ROLE_TRAINER)
     self._require(commitment != empty(bytes32), "task: commitment is empty")
     if self._commitment[task_id][msg.sender] == commitment:
         return
@@ -655,10 +659,7 @@ def reveal_model(task_id: uint256, model_hash: bytes32, model_uri: String[MAX_UR
     @param salt The salt of the commitment.
     """
     self._require(self._phase(task_id) == PHASE_MODEL_REVEAL, "task: not in the model reveal phase")
-    meta: uint256 = self._meta[task_id][msg.sender]
-    self._require(meta & _MASK_8 == ROLE_TRAINER, "task: caller is not a trainer")
-    self._require(meta & _COMMITTED != 0, "task: nothing committed")
-    self._require(meta & _REVEALED == 0, "task: already revealed")
+    meta: uint256 = self._revealer(task_id, ROLE_TRAINER)
     self._require(model_hash != empty(bytes32), "task: model hash is empty")
     self._require(keccak256(abi_encode(model_hash, msg.sender, salt)) == self._commitment[task_id][msg.sender], "task: reveal does not match commitment")
     meta |= _REVEALED
@@ -666,15 +667,20 @@ def reveal_model(task_id: uint256, model_hash: bytes32, model_uri: String[MAX_UR
     self._commitment[task_id][msg.sender] = model_hash
     log ModelRevealed(task_id=task_id, trainer=msg.sender, model_hash=model_hash, model_uri=model_uri)
 
+    # train_weight_sum counts the weight of the trainers who revealed a
+    # model of their own until the ranking (T, and the cancellation split).
+    weight: uint256 = self._stake[task_id][msg.sender] & _LOW_128
     holder: address = self.model_owner[task_id][model_hash]
     if holder == empty(address):
         self.model_owner[task_id][model_hash] = msg.sender
+        self.tasks[task_id].train_weight_sum += weight
     else:
         holder_meta: uint256 = self._meta[task_id][holder]
         if self._order_key(meta) < self._order_key(holder_meta):
             # The caller committed first: the holder copied it.
             self._meta[task_id][holder] = holder_meta | _DISQUALIFIED
             self.model_owner[task_id][model_hash] = msg.sender
+            self.tasks[task_id].train_weight_sum = self.tasks[task_id].train_weight_sum + weight - (self._stake[task_id][holder] & _LOW_128)
             log Disqualified(task_id=task_id, trainer=holder, model_hash=model_hash, original=msg.sender)
         else:
             meta |= _DISQUALIFIED
@@ -693,8 +699,7 @@ def commit_scores(task_id: uint256, commitment: bytes32):
     @param commitment The commitment.
     """
     self._require(self._phase(task_id) == PHASE_SCORE_COMMIT, "task: not in the score commit phase")
-    meta: uint256 = self._meta[task_id][msg.sender]
-    self._require(meta & _MASK_8 == ROLE_VALIDATOR, "task: caller is not a validator")
+    meta: uint256 = self._member(task_id, ROLE_VALIDATOR)
     self._require(commitment != empty(bytes32), "task: commitment is empty")
     self._commitment[task_id][msg.sender] = commitment
     if meta & _COMMITTED == 0:
@@ -714,10 +719,7 @@ def reveal_scores(task_id: uint256, scores: DynArray[uint256, limits.MAX_TRAINER
     @param salt The salt of the commitment.
     """
     self._require(self._phase(task_id) == PHASE_SCORE_REVEAL, "task: not in the score reveal phase")
-    meta: uint256 = self._meta[task_id][msg.sender]
-    self._require(meta & _MASK_8 == ROLE_VALIDATOR, "task: caller is not a validator")
-    self._require(meta & _COMMITTED != 0, "task: nothing committed")
-    self._require(meta & _REVEALED == 0, "task: already revealed")
+    meta: uint256 = self._revealer(task_id, ROLE_VALIDATOR)
     n: uint256 = len(scores)
     self._require(n == self.tasks[task_id].n_trainers, "task: one score per trainer expected")
     self._require(keccak256(abi_encode(scores, msg.sender, salt)) == self._commitment[task_id][msg.sender], "task: reveal does not match commitment")
@@ -797,7 +799,7 @@ def fund(task_id: uint256, amount: uint256):
     total: uint256 = self.tasks[task_id].emission + amount
     self.tasks[task_id].emission = total
     self.tasks[task_id].balance += amount
-    self._require(extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "task: transfer failed")
+    self._pull(amount)
     log EmissionFunded(task_id=task_id, amount=amount, total=total)
 
 
@@ -1059,6 +1061,29 @@ def _require(ok: bool, reason: String[64]):
 
 @internal
 @view
+def _member(task_id: uint256, role: uint256) -> uint256:
+    # The caller's participant word, checked to be of `role`.
+    meta: uint256 = self._meta[task_id][msg.sender]
+    if role == ROLE_TRAINER:
+        self._require(meta & _MASK_8 == role, "task: caller is not a trainer")
+    else:
+        self._require(meta & _MASK_8 == role, "task: caller is not a validator")
+    return meta
+
+
+@internal
+@view
+def _revealer(task_id: uint256, role: uint256) -> uint256:
+    # The caller's participant word, checked to have committed and not yet
+    # revealed in `role`.
+    meta: uint256 = self._member(task_id, role)
+    self._require(meta & _COMMITTED != 0, "task: nothing committed")
+    self._require(meta & _REVEALED == 0, "task: already revealed")
+    return meta
+
+
+@internal
+@view
 def _phase(task_id: uint256) -> uint256:
     if task_id == 0 or task_id > self.task_count:
         return PHASE_NONE
@@ -1098,16 +1123,43 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
         # A plagiarist earns nothing, cancelled task or not; its share of a
         # forfeited bond goes to the treasury with the dust.
         return 0, self.tasks[task_id].plagiarism_slash_bps
-    if phase == PHASE_CANCELLED:
-        # The forfeited bond, shared equally by everyone who joined.
-        return self.tasks[task_id].bond // (self.tasks[task_id].n_trainers + self.tasks[task_id].n_validators), 0
+    role: uint256 = meta & _MASK_8
+    if phase == PHASE_CANCELLED and role == ROLE_VALIDATOR:
+        # The eval set never came: validators had nothing to score.
+        return 0, 0
     # Anyone who did not reveal (a trainer that never committed or kept its
     # model back, a validator that kept its scores) is slashed.
     if meta & _REVEALED == 0:
         return 0, self.tasks[task_id].nonreveal_slash_bps
-    if meta & _MASK_8 == ROLE_TRAINER:
-        return rewards._share(self.tasks[task_id].train_reward, self._reward_weight[task_id][account], self.tasks[task_id].train_weight_sum), 0
-    return rewards._share(self.tasks[task_id].validator_reward, self._reward_weight[task_id][account], self.tasks[task_id].validator_weight_sum), 0
+    weight: uint256 = self._reward_weight[task_id][account]
+    if phase == PHASE_CANCELLED:
+        # A trainer that revealed a model of its own: its part of the bond
+        # and of the trainers' guaranteed share, by stake weight.
+        share: uint256 = 0
+        total: uint256 = 0
+        share, total = self._cancel_terms(task_id)
+        weight = self._stake[task_id][account] & _LOW_128
+        return rewards._share(share, weight, total), 0
+    if role == ROLE_TRAINER:
+        return rewards._share(self.tasks[task_id].train_reward, weight, self.tasks[task_id].train_weight_sum), 0
+    return rewards._share(self.tasks[task_id].validator_reward, weight, self.tasks[task_id].validator_weight_sum), 0
+
+
+@internal
+@view
+def _cancel_terms(task_id: uint256) -> (uint256, uint256):
+    # (what the trainers who revealed a model of their own share, their
+    # total stake weight) of a cancelled task: the bond and gamma of the
+    # escrowed reward, nothing when no such trainer is left. Stored by
+    # `_cancel`; computed here before it runs (for `claimable`). Until the
+    # ranking, train_weight_sum is the weight of the trainers who revealed a
+    # model of their own (kept by `reveal_model`).
+    total: uint256 = self.tasks[task_id].train_weight_sum
+    if self.tasks[task_id].cancelled:
+        return self.tasks[task_id].train_reward, total
+    if total == 0:
+        return 0, 0
+    return self.tasks[task_id].bond + self.tasks[task_id].reward * self.tasks[task_id].gamma_wad // constants.WAD, total
 
 
 @internal
@@ -1192,14 +1244,11 @@ def _rank_step(task_id: uint256):
     n_trainers: uint256 = self.tasks[task_id].n_trainers
     # Sort keys: consensus << 112 | commit order key (80 bits: block << 16 | index).
     keys: DynArray[uint256, limits.MAX_TRAINERS] = []
-    revealed_weight: uint256 = 0
     for i: uint256 in range(limits.MAX_TRAINERS):
         if i >= n_trainers:
             break
         trainer: address = self.trainers[task_id][i]
         meta: uint256 = self._meta[task_id][trainer]
-        if self._eligible(meta):
-            revealed_weight += self._stake[task_id][trainer] & _LOW_128
         value: uint256 = self._consensus_at(task_id, i)
         if value != limits.INVALID_SCORE and self._eligible(meta):
             key: uint256 = (value << 112) | self._order_key(meta)
@@ -1213,11 +1262,23 @@ def _rank_step(task_id: uint256):
                 j -= 1
             keys[j] = key
 
+    # Ranks are dense and shared within the tolerance: a submission whose
+    # consensus is within tolerance of the best of its rank group takes the
+    # same rank (the same q^rank), so splitting one model's stake over
+    # near-copies earns no more than staking it at one address.
     q: uint256 = self.tasks[task_id].q_wad
+    tolerance: uint256 = self.tasks[task_id].tolerance_bps
     factor: uint256 = constants.WAD
     total: uint256 = 0
     rank: uint256 = 0
+    leader: uint256 = 0
+    if len(keys) != 0:
+        leader = keys[0] >> 112
     for key: uint256 in keys:
+        if not self._agrees(key >> 112, leader, tolerance):
+            leader = key >> 112
+            factor = factor * q // constants.WAD
+            rank += 1
         index: uint256 = key & _MASK_16
         trainer: address = self.trainers[task_id][index]
         weight: uint256 = factor * (self._stake[task_id][trainer] & _LOW_128) // constants.WAD
@@ -1225,12 +1286,10 @@ def _rank_step(task_id: uint256):
         self._meta[task_id][trainer] |= (rank + 1) << _RANK_SHIFT
         total += weight
         log Ranked(task_id=task_id, trainer=trainer, rank=rank, reward_weight=weight)
-        factor = factor * q // constants.WAD
-        rank += 1
-    self.tasks[task_id].train_weight_sum = total
     # For the split, T is the weight of the trainers who revealed a model of
-    # their own.
-    self.tasks[task_id].trainer_weight = revealed_weight
+    # their own (kept by `reveal_model` until now).
+    self.tasks[task_id].trainer_weight = self.tasks[task_id].train_weight_sum
+    self.tasks[task_id].train_weight_sum = total
     self.tasks[task_id].stage = _STAGE_TRUST
 
 
@@ -1337,16 +1396,26 @@ def _settle(task_id: uint256):
 
 @internal
 def _cancel(task_id: uint256):
+    # The creator kept the eval set back after seeing every model: the
+    # trainers who revealed one of their own take the bond and gamma of the
+    # escrowed reward, by stake weight (paid with their claims); the rest of
+    # the reward goes back to the creator, the emission to the treasury.
+    share: uint256 = 0
+    total: uint256 = 0
+    share, total = self._cancel_terms(task_id)
     self.tasks[task_id].cancelled = True
-    reward: uint256 = self.tasks[task_id].reward
-    log TaskCancelled(task_id=task_id, refunded=reward)
+    self.tasks[task_id].train_reward = share
+    self.tasks[task_id].train_weight_sum = total
+    bond: uint256 = self.tasks[task_id].bond
+    # share is 0 or bond + part of the reward, part <= reward / 2.
+    refunded: uint256 = self.tasks[task_id].reward + bond - share if share != 0 else self.tasks[task_id].reward
+    log TaskCancelled(task_id=task_id, refunded=refunded, trainer_share=share)
     treasury: address = governed.treasury
-    self._refund(task_id, self.tasks[task_id].creator, reward)
-    # Emission goes back to the treasury.
+    self._refund(task_id, self.tasks[task_id].creator, refunded)
     self._refund(task_id, treasury, self.tasks[task_id].emission)
-    if self.tasks[task_id].unclaimed == 0:
-        # Nobody joined: the forfeited bond goes to the treasury.
-        bond: uint256 = self.tasks[task_id].balance
+    if share == 0:
+        # No trainer revealed a model of its own: the forfeited bond goes to
+        # the treasury.
         if self._pay_out(task_id, treasury, bond):
             log BondForfeited(task_id=task_id, receiver=treasury, amount=bond)
 
@@ -1356,6 +1425,12 @@ def _refund(task_id: uint256, receiver: address, amount: uint256):
     # Reward nobody earned, back to where it came from.
     if self._pay_out(task_id, receiver, amount):
         log Refunded(task_id=task_id, receiver=receiver, amount=amount)
+
+
+@internal
+def _pull(amount: uint256):
+    # Take `amount` of the caller's tokens into the task escrow.
+    self._require(extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "task: transfer failed")
 
 
 @internal
@@ -1378,42 +1453,42 @@ def _pay_out(task_id: uint256, receiver: address, amount: uint256) -> bool:
 def _set_gamma_wad(new_value: uint256):
     self._require(new_value <= MAX_GAMMA_WAD, "task: gamma out of bounds")
     self.gamma_wad = new_value
-    log governed.ParameterUpdated(name="gamma_wad", value=new_value)
+    governed._updated("gamma_wad", new_value)
 
 
 @internal
 def _set_q_wad(new_value: uint256):
     self._require(new_value <= constants.WAD, "task: q out of bounds")
     self.q_wad = new_value
-    log governed.ParameterUpdated(name="q_wad", value=new_value)
+    governed._updated("q_wad", new_value)
 
 
 @internal
 def _set_protocol_fee_bps(new_value: uint256):
     self._require(new_value <= MAX_PROTOCOL_FEE_BPS, "task: protocol fee out of bounds")
     self.protocol_fee_bps = new_value
-    log governed.ParameterUpdated(name="protocol_fee_bps", value=new_value)
+    governed._updated("protocol_fee_bps", new_value)
 
 
 @internal
 def _set_plagiarism_slash_bps(new_value: uint256):
     self._require(new_value <= constants.BPS, "task: plagiarism slash out of bounds")
     self.plagiarism_slash_bps = new_value
-    log governed.ParameterUpdated(name="plagiarism_slash_bps", value=new_value)
+    governed._updated("plagiarism_slash_bps", new_value)
 
 
 @internal
 def _set_nonreveal_slash_bps(new_value: uint256):
     self._require(new_value <= constants.BPS, "task: non-reveal slash out of bounds")
     self.nonreveal_slash_bps = new_value
-    log governed.ParameterUpdated(name="nonreveal_slash_bps", value=new_value)
+    governed._updated("nonreveal_slash_bps", new_value)
 
 
 @internal
 def _set_min_creator_bond(new_value: uint256):
     self._require(new_value <= constants.MAX_SUPPLY, "task: minimum bond out of bounds")
     self.min_creator_bond = new_value
-    log governed.ParameterUpdated(name="min_creator_bond", value=new_value)
+    governed._updated("min_creator_bond", new_value)
 
 
 @internal

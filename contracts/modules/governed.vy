@@ -120,6 +120,13 @@ def _check_admin():
 
 
 @internal
+def _updated(name: String[32], new_value: uint256):
+    # Every setter's ParameterUpdated, encoded once: an inline log repeats
+    # the string-encoding code (about 150 bytes) at each setter.
+    log ParameterUpdated(name=name, value=new_value)
+
+
+@internal
 def _set_treasury(new_value: address):
     assert new_value != empty(address), concat(_NAMESPACE, ": treasury is the zero address")
     self.treasury = new_value

@@ -6,11 +6,13 @@ that nobody can score the models and the reward never has to be paid out.
 (Or it simply walks away.)
 
 Defence: when the eval reveal deadline passes without a reveal the task is
-cancelled. The creator gets its reward back, but forfeits its bond: the bond
-is shared equally by everyone who joined, paid into their staking pools with
-their claims (the rounding dust goes to the treasury), and every stake is
-released without a slash. Nothing can move the task forward any more: no
-late eval reveal, no scoring, no finalize.
+cancelled. The creator forfeits its bond and gamma (20%) of the reward: the
+trainers who revealed a model of their own share them by stake weight, paid
+into their staking pools with their claims (the rounding dust goes to the
+treasury); the creator gets the rest of the reward back. The validators,
+who never got the eval set, are released without a slash or a share.
+Nothing can move the task forward any more: no late eval reveal, no
+scoring, no finalize.
 """
 
 import boa
@@ -68,41 +70,42 @@ def test_silent_creator_loses_its_bond_to_the_participants(arena, books, explici
         arena.tasks.finalize(task_id)
 
     creator_wallet = arena.token.balanceOf(creator)
-    share = terms.bond // len(participants)
-    dust = terms.bond - share * len(participants)
-    assert dust == 1  # 10 ARENA among three
+    part = terms.reward * arena.tasks.gamma_wad() // WAD
+    share = (terms.bond + part) // len(trainers)
+    dust = terms.bond + part - share * len(trainers)
+    expected = {trainers[0]: share, trainers[1]: share, validator: 0}
 
-    # --- cancellation: the reward goes back to the creator at once -----------
+    # --- cancellation: the rest of the reward goes back to the creator ---------
     if explicit_cancel:
         with boa.env.prank(validator):
             arena.tasks.cancel(task_id)
         (cancelled,) = events(arena.tasks, "TaskCancelled")
-        assert cancelled.refunded == terms.reward
-        assert arena.token.balanceOf(creator) == creator_wallet + terms.reward
+        assert (cancelled.refunded, cancelled.trainer_share) == (terms.reward - part, terms.bond + part)
+        assert arena.token.balanceOf(creator) == creator_wallet + terms.reward - part
         with boa.reverts("task: already cancelled"), boa.env.prank(validator):
             arena.tasks.cancel(task_id)
     for account in participants:
-        assert arena.tasks.claimable(task_id, account) == share
+        assert arena.tasks.claimable(task_id, account) == expected[account]
 
-    # --- claims: an equal share of the bond each, stakes released unslashed --
+    # --- claims: the trainers' shares, stakes released unslashed ---------------
     paid = claim_all(arena, task_id, participants)
     assert arena.tasks.tasks(task_id).cancelled
-    assert arena.token.balanceOf(creator) == creator_wallet + terms.reward
+    assert arena.token.balanceOf(creator) == creator_wallet + terms.reward - part
     for account in participants:
-        assert paid[account] == (share, 0)
+        assert paid[account] == (expected[account], 0)
         assert arena.staking.locked_by(account, arena.tasks.address) == 0
         pool = arena.staking.pools(account)
         assert pool.locked == 0
         # Paid into the pool: the commission set aside, the rest to the stake.
-        assert pool.commission_owed == share * 1_000 // 10_000
-        assert pool.total_assets == 1_000 * WAD + share - pool.commission_owed
+        assert pool.commission_owed == expected[account] * 1_000 // 10_000
+        assert pool.total_assets == 1_000 * WAD + expected[account] - pool.commission_owed
     with boa.reverts("task: already claimed"):
         arena.claim(task_id, validator)
 
     change = books.changes(books.before, books.snapshot())
-    assert change[creator] == -terms.bond
+    assert change[creator] == -(terms.bond + part)
     for account in participants:
-        assert change[account] == share
+        assert change[account] == expected[account]
     assert change[arena.treasury] == dust
     assert sum(change.values()) == 0
     books.assert_conserved()

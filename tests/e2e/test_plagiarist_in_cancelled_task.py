@@ -2,9 +2,10 @@
 
 Two trainers commit the same model hash; the later commit is disqualified at
 reveal. The creator then never reveals the eval set, so the task is
-cancelled and the forfeited bond is shared by the participants. The
-plagiarist's share is not paid: it is slashed like in a finalized task, and
-its share of the bond ends with the treasury.
+cancelled and the forfeited bond (and gamma of the reward) goes to the
+trainers who revealed a model of their own. The plagiarist is not one of
+them: it is paid nothing and slashed like in a finalized task, and the
+original takes the whole split.
 """
 
 import boa
@@ -31,13 +32,14 @@ def test_plagiarist_gets_no_bond_share_and_is_slashed():
     arena.reveal_model(task, copier, h("model"), h("salt copier"))
     arena.to_phase(task, PHASE_CANCELLED)
 
+    split = 10 * WAD + terms.reward * arena.tasks.gamma_wad() // WAD
     assert arena.tasks.claimable(task, copier) == 0
-    assert arena.tasks.claimable(task, original) == 5 * WAD
+    assert arena.tasks.claimable(task, original) == split
     treasury_before = arena.token.balanceOf(arena.treasury)
     assert arena.claim(task, copier) == 0
     slashed = 100 * WAD * min(arena.tasks.tasks(task).plagiarism_slash_bps, 5_000) // 10_000
     assert arena.staking.treasury_owed() == slashed
-    assert arena.claim(task, original) == 5 * WAD
-    # The copier's unpaid half of the bond went to the treasury with the last claim.
-    assert arena.token.balanceOf(arena.treasury) - treasury_before == 5 * WAD
+    assert arena.claim(task, original) == split
+    # Nothing was left over for the treasury.
+    assert arena.token.balanceOf(arena.treasury) == treasury_before
     assert arena.token.balanceOf(arena.tasks.address) == 0

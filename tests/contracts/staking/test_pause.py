@@ -6,7 +6,15 @@ goes on."""
 import boa
 import pytest
 
-from support.arena import PHASE_CANCELLED, ROLE_TRAINER, ROLE_VALIDATOR, Arena, TaskTerms
+from support.arena import (
+    PHASE_CANCELLED,
+    PHASE_MODEL_REVEAL,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    Arena,
+    TaskTerms,
+    h,
+)
 from support.constants import WAD
 
 
@@ -231,11 +239,16 @@ def test_running_tasks_take_stake_already_staked_and_settle(
     arena.join(task_id, validator, ROLE_VALIDATOR, 100 * WAD)
     assert arena.staking.pools(operator).locked == 100 * WAD
 
-    # The creator never reveals the eval set: the task is cancelled and the
-    # participants claim its bond while the pause lasts.
+    # The trainer reveals, the creator never reveals the eval set: the task
+    # is cancelled and the trainer claims its bond (and gamma of the reward)
+    # while the pause lasts.
+    arena.commit_model(task_id, operator, h("model"), h("salt"))
+    arena.to_phase(task_id, PHASE_MODEL_REVEAL)
+    arena.reveal_model(task_id, operator, h("model"), h("salt"))
     arena.to_phase(task_id, PHASE_CANCELLED)
-    assert arena.claim(task_id, operator) == terms.bond // 2
-    assert arena.claim(task_id, validator) == terms.bond // 2
+    part = terms.reward * arena.tasks.gamma_wad() // WAD
+    assert arena.claim(task_id, operator) == terms.bond + part
+    assert arena.claim(task_id, validator) == 0
     assert arena.staking.pools(operator).locked == 0
     assert arena.staking.paused()
 

@@ -1,7 +1,10 @@
-"""cancel: a task whose eval set was not revealed in time. The reward goes
-back to the creator, the bond is shared equally by the participants through
-their claims (dust to the treasury), or goes to the treasury when nobody
-joined."""
+"""cancel: a task whose eval set was not revealed in time. The trainers who
+revealed a model of their own take the bond and gamma of the escrowed reward,
+split by stake weight, through their claims (dust to the treasury); the rest
+of the reward goes back to the creator. With no such trainer, the reward goes
+back to the creator and the bond to the treasury. Validators, who never got
+the eval set, are released without slash; trainers that did not reveal are
+slashed as in a finalized task."""
 
 import boa
 import pytest
@@ -21,6 +24,8 @@ from support.constants import WAD
 
 REWARD = 1_000 * WAD
 BOND = 10 * WAD
+# gamma (0.2 at deployment) of the reward, to the trainers who revealed.
+PART = REWARD * 2 // 10
 
 
 def cancel(tm, task, caller):
@@ -62,17 +67,23 @@ def test_cancel_of_a_finalized_or_unknown_task_reverts(arena, tm, task, creator,
             cancel(tm, task_id, non_owner)
 
 
-def test_cancel_refunds_the_reward(arena, tm, joined, creator, non_owner):
+def test_cancel_without_a_revealed_model_refunds_the_reward_and_forfeits_the_bond(
+    arena, tm, joined, creator, non_owner
+):
     arena.to_phase(joined, PHASE_CANCELLED)
     before = arena.token.balanceOf(creator)
+    treasury = arena.token.balanceOf(arena.treasury)
     cancel(tm, joined, non_owner)
     (cancelled,) = logs_named(tm, "TaskCancelled")
-    assert (cancelled.task_id, cancelled.refunded) == (joined, REWARD)
+    assert (cancelled.task_id, cancelled.refunded, cancelled.trainer_share) == (joined, REWARD, 0)
     (refund,) = logs_named(tm, "Refunded")
     assert (refund.receiver, refund.amount) == (creator, REWARD)
+    (forfeited,) = logs_named(tm, "BondForfeited")
+    assert (forfeited.receiver, forfeited.amount) == (arena.treasury, BOND)
     assert arena.token.balanceOf(creator) == before + REWARD
+    assert arena.token.balanceOf(arena.treasury) == treasury + BOND
     assert tm.tasks(joined).cancelled
-    assert tm.tasks(joined).balance == BOND
+    assert tm.tasks(joined).balance == 0
     assert tm.phase(joined) == PHASE_CANCELLED
 
 
@@ -83,59 +94,90 @@ def test_cancel_twice_reverts(arena, tm, joined, non_owner):
         cancel(tm, joined, non_owner)
 
 
-def test_bond_is_shared_through_the_claims(
+def test_bond_and_part_of_the_reward_go_to_the_revealed_trainers_by_stake(
     arena, game, tm, creator, trainer, other_trainer, validator, non_owner
 ):
+    """Two trainers reveal with 100 and 300 ARENA: they share bond + gamma of
+    the reward 1:3; the creator gets the rest of the reward back; the
+    validator gets nothing and keeps its stake."""
     task, _ = game.create(creator)
-    game.enrol(task, [trainer, other_trainer], [validator])
-    game.commit(task, trainer)
+    game.enrol(task, [trainer], [validator])
+    game.enrol(task, [other_trainer], amount=300 * WAD)
+    for account in (trainer, other_trainer):
+        game.commit(task, account)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    for account in (trainer, other_trainer):
+        game.reveal(task, account)
     arena.to_phase(task, PHASE_CANCELLED)
-    cancel(tm, task, non_owner)
-    share = BOND // 3
-    assert share == 3_333_333_333_333_333_333
+    before = arena.token.balanceOf(creator)
     treasury = arena.token.balanceOf(arena.treasury)
-    for account in (trainer, validator):
-        assert tm.claimable(task, account) == share
-        assert arena.claim(task, account) == share
-        (claimed,) = logs_named(tm, "RewardClaimed")
-        assert (claimed.reward, claimed.slashed) == (share, 0)
-        assert arena.staking.pools(account).locked == 0
-    assert arena.token.balanceOf(arena.treasury) == treasury
-    # The last claim sends the rounding dust to the treasury. other_trainer
-    # never committed: in a cancelled task it is not slashed for it.
-    assert arena.claim(task, other_trainer) == share
-    (claimed,) = logs_named(tm, "RewardClaimed")
-    assert (claimed.reward, claimed.slashed) == (share, 0)
-    (dust,) = logs_named(tm, "DustReturned")
-    assert (dust.receiver, dust.amount) == (arena.treasury, BOND - 3 * share)
-    assert arena.token.balanceOf(arena.treasury) == treasury + 1
+    cancel(tm, task, non_owner)
+    (cancelled,) = logs_named(tm, "TaskCancelled")
+    assert (cancelled.refunded, cancelled.trainer_share) == (REWARD - PART, BOND + PART)
+    assert not logs_named(tm, "BondForfeited")
+    assert arena.token.balanceOf(creator) == before + REWARD - PART
+    assert tm.claimable(task, trainer) == (BOND + PART) // 4
+    assert tm.claimable(task, other_trainer) == (BOND + PART) * 3 // 4
+    assert tm.claimable(task, validator) == 0
+    paid = game.claim_all(task)
+    assert paid == {trainer: (BOND + PART) // 4, other_trainer: (BOND + PART) * 3 // 4, validator: 0}
+    assert arena.staking.treasury_owed() == 0
+    assert arena.token.balanceOf(arena.treasury) == treasury + BOND + PART - sum(paid.values())
     game.assert_settled(task)
 
 
-def test_bond_share_goes_into_the_pool(
-    arena, game, tm, task, trainer, other_trainer, validator, other_validator, delegator
+def test_sybils_of_one_wei_win_back_no_more_than_their_stake_share(
+    arena, game, tm, creator, trainer, validator
 ):
+    """Per head, ten 1-wei sybils of the creator would have taken 10/12 of the
+    bond; by stake they take 10 wei of it."""
+    with boa.env.prank(arena.admin):
+        tm.set_min_creator_bond(0)
+    task, _ = game.create(creator, min_trainer_stake=1)
+    sybils = game.operators_named("sybil", 10, stake=WAD)
+    game.enrol(task, [trainer], [validator])
+    game.enrol(task, sybils, amount=1)
+    for account in [trainer, *sybils]:
+        game.commit(task, account)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    for account in [trainer, *sybils]:
+        game.reveal(task, account)
+    arena.to_phase(task, PHASE_CANCELLED)
+    paid = game.claim_all(task)
+    total = 100 * WAD + 10
+    assert paid[trainer] == (BOND + PART) * 100 * WAD // total
+    assert sum(paid[s] for s in sybils) <= 10 * (BOND + PART) // total
+    game.assert_settled(task)
+
+
+def test_bond_share_goes_into_the_pool(arena, game, tm, task, trainer, validator, delegator):
     with boa.env.prank(delegator):
         arena.staking.delegate(trainer, 1_000 * WAD)
-    game.enrol(task, [trainer, other_trainer], [validator, other_validator])
-    joined = task
+    game.enrol(task, [trainer], [validator])
+    game.commit(task, trainer)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    game.reveal(task, trainer)
     before = arena.staking.assets_of(trainer, delegator)
-    arena.to_phase(joined, PHASE_CANCELLED)
-    arena.claim(joined, trainer)
+    arena.to_phase(task, PHASE_CANCELLED)
+    arena.claim(task, trainer)
     (paid,) = logs_named(tm, "RewardPaid")
-    assert (paid.operator, paid.amount) == (trainer, BOND // 4)
+    assert (paid.operator, paid.amount) == (trainer, BOND + PART)
     assert arena.staking.assets_of(trainer, delegator) > before
 
 
 def test_a_claim_cancels_the_task_by_itself(arena, game, tm, joined, creator, trainer):
+    game.commit(joined, trainer)
+    arena.to_phase(joined, PHASE_MODEL_REVEAL)
+    game.reveal(joined, trainer)
     arena.to_phase(joined, PHASE_CANCELLED)
     assert not tm.tasks(joined).cancelled
-    assert tm.claimable(joined, trainer) == BOND // 4
+    # claimable() reads the same split before the cancellation ran.
+    assert tm.claimable(joined, trainer) == BOND + PART
     before = arena.token.balanceOf(creator)
-    assert arena.claim(joined, trainer) == BOND // 4
+    assert arena.claim(joined, trainer) == BOND + PART
     assert len(logs_named(tm, "TaskCancelled")) == 1
     assert tm.tasks(joined).cancelled
-    assert arena.token.balanceOf(creator) == before + REWARD
+    assert arena.token.balanceOf(creator) == before + REWARD - PART
     with boa.reverts("task: already cancelled"):
         cancel(tm, joined, creator)
     game.claim_all(joined)
@@ -165,26 +207,32 @@ def test_cancelled_task_without_bond(arena, game, tm, creator, trainer, validato
     game.set_floors(3, 1_000, 0)
     task = arena.create(creator, TaskTerms(bond=0))
     game.enrol(task, [trainer], [validator])
+    game.commit(task, trainer)
+    arena.to_phase(task, PHASE_MODEL_REVEAL)
+    game.reveal(task, trainer)
     arena.to_phase(task, PHASE_CANCELLED)
-    assert game.claim_all(task) == {trainer: 0, validator: 0}
+    assert game.claim_all(task) == {trainer: PART, validator: 0}
     game.assert_settled(task)
 
 
-def test_stakes_are_released_without_slash(
-    arena, game, tm, joined, trainer, other_trainer, validator
+def test_validators_are_released_and_silent_trainers_slashed(
+    arena, game, tm, joined, trainer, other_trainer, validator, other_validator
 ):
-    """Nobody is slashed in a cancelled task: the validators never got to
-    score, and a trainer that did not reveal its model is not slashed, as it
-    would be in a finalized task."""
+    """The validators never got to score: released whole. A trainer that
+    committed and kept its model back is slashed `nonreveal_slash_bps`, as
+    in a finalized task; the one that revealed takes the whole split."""
     game.commit(joined, trainer)
     game.commit(joined, other_trainer)
     arena.to_phase(joined, PHASE_MODEL_REVEAL)
     game.reveal(joined, trainer)
     arena.to_phase(joined, PHASE_CANCELLED)
     paid = game.claim_all(joined)
-    assert set(paid.values()) == {BOND // 4}
-    assert arena.staking.treasury_owed() == 0
+    assert paid == {trainer: BOND + PART, other_trainer: 0, validator: 0, other_validator: 0}
+    slash = 100 * WAD * tm.nonreveal_slash_bps() // 10_000
+    assert arena.staking.treasury_owed() == slash
+    for account in (validator, other_validator):
+        assert arena.staking.pools(account).total_assets == 1_000 * WAD
+    assert arena.staking.pools(other_trainer).total_assets == 1_000 * WAD - slash
     for account in game.participants(joined):
-        assert arena.staking.pools(account).total_assets >= 1_000 * WAD
         assert arena.staking.locked_by(account, tm.address) == 0
     game.assert_settled(joined)

@@ -437,30 +437,35 @@ def test_a_task_nobody_joined_returns_its_emission_to_the_treasury(
 
 @pytest.mark.parametrize("by", ["cancel", "claim"])
 def test_a_cancelled_task_returns_reward_to_creator_and_emission_to_treasury(
-    arena, game, tm, joined, creator, emission, non_owner, by
+    arena, game, tm, joined, creator, trainer, emission, non_owner, by
 ):
+    """The emission goes back to the treasury whole; the trainer that revealed
+    takes the bond and gamma of the escrowed reward, the creator the rest."""
     fund(tm, emission, joined, EMISSION)
+    game.commit(joined, trainer)
+    arena.to_phase(joined, PHASE_MODEL_REVEAL)
+    game.reveal(joined, trainer)
     arena.to_phase(joined, PHASE_EVAL_REVEAL)
     fund(tm, emission, joined, 5)
     arena.to_phase(joined, PHASE_CANCELLED)
+    part = REWARD * tm.gamma_wad() // WAD
     balances = Balances(arena, creator)
     if by == "cancel":
         with boa.env.prank(non_owner):
             tm.cancel(joined)
     else:
-        first = game.participants(joined)[0]
-        arena.claim(joined, first)
+        arena.claim(joined, trainer)
     refunds = [(e.receiver, e.amount) for e in logs_named(tm, "Refunded")]
-    assert refunds == [(creator, REWARD), (arena.treasury, EMISSION + 5)]
+    assert refunds == [(creator, REWARD - part), (arena.treasury, EMISSION + 5)]
     (cancelled,) = logs_named(tm, "TaskCancelled")
-    assert cancelled.refunded == REWARD
-    assert balances.delta() == (REWARD, EMISSION + 5)
-    # The bond is what is left, for the participants.
-    assert tm.tasks(joined).balance == BOND - (BOND // 4 if by == "claim" else 0)
+    assert (cancelled.refunded, cancelled.trainer_share) == (REWARD - part, BOND + part)
+    assert balances.delta() == (REWARD - part, EMISSION + 5)
+    # The bond and the part are what is left, for the trainer.
+    assert tm.tasks(joined).balance == (0 if by == "claim" else BOND + part)
 
     paid = game.claim_all(joined)
-    assert all(v == BOND // 4 for v in paid.values())
-    assert balances.delta() == (REWARD, EMISSION + 5)
+    assert sum(paid.values()) == (0 if by == "claim" else BOND + part)
+    assert balances.delta() == (REWARD - part, EMISSION + 5)
     game.assert_settled(joined)
 
 

@@ -120,7 +120,8 @@ def test_finalize_of_a_full_task_takes_several_steps(arena, game, tm, creator, n
     trainers = game.operators_named("trainer", 17)
     validators = game.operators_named("validator", 33)
     game.enrol(task, trainers, validators)
-    scores = list(range(1_000, 1_017))
+    # 2% apart, beyond the 1% tolerance: one rank each.
+    scores = [1_000 + 20 * i for i in range(17)]
     game.play(task, creator, dict.fromkeys(trainers), dict.fromkeys(validators, scores))
 
     # (returns, stage and cursor after, events of the call)
@@ -139,7 +140,7 @@ def test_finalize_of_a_full_task_takes_several_steps(arena, game, tm, creator, n
         assert stage(tm, task) == after, call
         if call == 0:
             # Computed for the first batch only.
-            assert tm.consensus_of(task, trainers[7]) == 1_007
+            assert tm.consensus_of(task, trainers[7]) == 1_140
             assert tm.consensus_of(task, trainers[8]) == INVALID_SCORE
     assert [tm.consensus_of(task, t) for t in trainers] == scores
     assert [tm.participant(task, t).rank for t in trainers] == list(range(17))
@@ -426,8 +427,9 @@ def test_rank_by_consensus_ascending(arena, game, tm, creator):
     ]
 
 
-def test_ties_in_ranking(arena, game, tm, creator):
-    """Equal consensus: the earlier commit block first, then the earlier joiner."""
+def test_ties_share_a_rank(arena, game, tm, creator):
+    """Equal consensus: one rank for all; the sort still puts the earlier
+    commit block first, then the earlier joiner."""
     task, _ = game.create(creator)
     first, second, third = game.operators_named("trainer", 3)
     validator = game.operator("validator")
@@ -444,8 +446,39 @@ def test_ties_in_ranking(arena, game, tm, creator):
     arena.to_phase(task, PHASE_SCORE_REVEAL)
     game.reveal_scores(task, validator, [7, 7, 7])
     arena.to_phase(task, PHASE_FINALIZE)
+    # One consensus step, then the ranking, whose events follow the sort.
+    finalize_once(tm, task, creator)
+    finalize_once(tm, task, creator)
+    ranked = [e.trainer for e in logs_named(tm, "Ranked")]
+    assert ranked == [third, first, second]
+    assert [tm.participant(task, a).rank for a in (third, first, second)] == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "scores, ranks",
+    [
+        # Within 1% of the group's best share its rank; the next rank is dense.
+        ([1_000, 1_010, 1_011], [0, 0, 1]),
+        # Compared with the group's best, not with the previous one: no chain.
+        ([1_000, 1_006, 1_012, 1_018], [0, 0, 1, 1]),
+        ([5, 5, 900, 1_000], [0, 0, 1, 2]),
+    ],
+)
+def test_scores_within_the_tolerance_share_a_rank(arena, game, tm, creator, scores, ranks):
+    task, _ = game.create(creator)
+    trainers = game.operators_named("trainer", len(scores))
+    validator = game.operator("validator")
+    game.enrol(task, trainers, [validator])
+    game.play(task, creator, dict.fromkeys(trainers), {validator: scores})
     arena.finalize(task)
-    assert [tm.participant(task, a).rank for a in (third, first, second)] == [0, 1, 2]
+    assert [tm.participant(task, t).rank for t in trainers] == ranks
+    q = tm.q_wad()
+    weights = {t: tm.participant(task, t).reward_weight for t in trainers}
+    for trainer, rank in zip(trainers, ranks):
+        factor = WAD
+        for _ in range(rank):
+            factor = factor * q // WAD
+        assert weights[trainer] == factor * 100 * WAD // WAD
 
 
 # --- trust ---------------------------------------------------------------------------

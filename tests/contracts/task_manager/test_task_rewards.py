@@ -229,7 +229,7 @@ def test_split_weighs_eligible_trainers_and_revealed_validators(arena, game, tm,
     game.assert_settled(task)
 
 
-def test_ties_ranked_by_commit_block(
+def test_ties_share_one_rank_whatever_the_commit_block(
     arena, game, tm, joined, creator, trainer, other_trainer, validator, other_validator
 ):
     boa.env.evm.patch.block_number = 10
@@ -250,8 +250,8 @@ def test_ties_ranked_by_commit_block(
     arena.finalize(joined)
 
     train = r_train(950 * WAD, 200 * WAD, 200 * WAD)
-    # other_trainer joined second but committed first: rank 0.
-    other_reward, trainer_reward = shares(train, [100 * WAD, floor(Q * 100 * WAD)])
+    # Equal consensus: rank 0 for both, whichever committed first.
+    other_reward, trainer_reward = shares(train, [100 * WAD, 100 * WAD])
     paid = game.claim_all(joined)
     assert (paid[other_trainer], paid[trainer]) == (other_reward, trainer_reward)
     assert paid[validator] == paid[other_validator] == (950 * WAD - train) // 2

@@ -95,9 +95,14 @@ def test_records_after_settlement(
     game.assert_settled(joined)
 
 
-def test_claimable_on_a_cancelled_task(arena, tm, joined, trainer, validator):
+def test_claimable_on_a_cancelled_task(arena, game, tm, joined, trainer, validator):
+    """The trainer that revealed takes the bond and gamma of the reward; the
+    validators, who never got the eval set, nothing."""
+    game.commit(joined, trainer)
+    arena.warp_to(arena.deadlines(joined)["submit_end"])
+    game.reveal(joined, trainer)
     assert tm.claimable(joined, trainer) == 0
     arena.warp_to(arena.deadlines(joined)["eval_end"])
     assert tm.phase(joined) == PHASE_CANCELLED
-    assert tm.claimable(joined, trainer) == 10 * WAD // 4
-    assert tm.claimable(joined, validator) == 10 * WAD // 4
+    assert tm.claimable(joined, trainer) == 10 * WAD + 1_000 * WAD * tm.gamma_wad() // WAD
+    assert tm.claimable(joined, validator) == 0
