@@ -20,7 +20,6 @@ from support.oracle import (
     Validator,
     agrees,
     cancel,
-    cancelled_share,
     disqualified,
     settle,
     weighted_median,
@@ -99,16 +98,28 @@ def test_settlement_by_hand():
     assert all(s.slash_bps == 0 for s in o.trainers + o.validators)
 
 
-def test_ties_go_to_the_earlier_commit_then_join_order():
+def test_ties_share_a_rank():
     a, b, c = b"a" * 32, b"b" * 32, b"c" * 32
-    terms = Terms(reward=1_000, protocol_fee_bps=0, gamma_wad=0, q_wad=WAD, tolerance_bps=0)
+    terms = Terms(reward=1_000, protocol_fee_bps=0, gamma_wad=0, q_wad=WAD // 2, tolerance_bps=0)
     trainers = [
         Trainer(1, commit_block=7, model=a),
         Trainer(1, commit_block=6, model=b),
         Trainer(1, commit_block=6, model=c),
     ]
     o = settle(terms, trainers, [Validator(1, scores=(5, 5, 5))])
-    assert o.ranks == [2, 0, 1]
+    assert o.ranks == [0, 0, 0]
+    # One rank, one factor: R_train = 1,000 * 3 / 4, a third each.
+    assert [s.exact for s in o.trainers] == [Fraction(750, 3)] * 3
+
+
+def test_ranks_are_dense_and_shared_within_the_tolerance_of_the_group_best():
+    models = [bytes([i]) * 32 for i in range(5)]
+    terms = Terms(reward=1_000, protocol_fee_bps=0, gamma_wad=0, q_wad=WAD // 2, tolerance_bps=100)
+    trainers = [Trainer(1, commit_block=i, model=m) for i, m in enumerate(models)]
+    # 1,006 is within 1% of 1,000; 1,012 is not (a new group), 1,018 is
+    # within 1% of 1,012 but not of 1,000: no chaining.
+    o = settle(terms, trainers, [Validator(1, scores=(1_012, 1_000, 1_018, 1_006, 2_000))])
+    assert o.ranks == [1, 0, 1, 0, 2]
 
 
 def test_unpayable_pots_go_to_the_treasury():
@@ -142,29 +153,38 @@ def test_unpayable_pots_go_to_the_treasury():
     assert o.outcomes() == {(100, 450, 0, 450)}
 
 
-def test_cancelled_share():
-    share = cancelled_share(10, 3)
-    assert share.exact == Fraction(10, 3)
-    assert share.admits(3) and not share.admits(2) and not share.admits(4)
-
-
-def test_a_cancelled_task_shares_the_bond_but_not_with_a_plagiarist():
-    m = b"m" * 32
+def test_a_cancelled_task_pays_the_revealed_trainers_by_weight_but_not_a_plagiarist():
+    m, n = b"m" * 32, b"n" * 32
     terms = Terms(
         reward=1_000,
         protocol_fee_bps=0,
-        gamma_wad=0,
+        gamma_wad=2 * 10**17,
         q_wad=WAD,
         tolerance_bps=0,
         bond=10,
         plagiarism_slash_bps=2_000,
+        nonreveal_slash_bps=500,
         max_slash_bps=1_500,
     )
-    trainers = [Trainer(1, commit_block=1, model=m), Trainer(1, commit_block=2, model=m)]
+    trainers = [
+        Trainer(1, commit_block=1, model=m),
+        Trainer(1, commit_block=2, model=m),
+        Trainer(2, commit_block=3, model=n),
+        Trainer(5, commit_block=4, model=None),
+    ]
     shares, validator_shares = cancel(terms, trainers, [Validator(1)])
-    # Three joined, so a third of the bond each; the plagiarist's third goes to the treasury.
-    assert [s.exact for s in shares + validator_shares] == [Fraction(10, 3), 0, Fraction(10, 3)]
-    assert [s.slash_bps for s in shares + validator_shares] == [0, 1_500, 0]
+    # bond 10 + 20% of 1,000 = 210, to weights 1 and 2 (the copy is out, the
+    # silent trainer revealed nothing).
+    assert [s.exact for s in shares] == [70, 0, 140, 0]
+    assert [s.slash_bps for s in shares] == [0, 1_500, 0, 500]
+    assert [(s.exact, s.slash_bps) for s in validator_shares] == [(0, 0)]
+    assert shares[0].admits(70) and not shares[0].admits(71)
+
+
+def test_a_cancelled_task_without_a_revealed_model_pays_nobody():
+    terms = Terms(reward=1_000, protocol_fee_bps=0, gamma_wad=2 * 10**17, q_wad=WAD, tolerance_bps=0, bond=10)
+    shares, validator_shares = cancel(terms, [Trainer(1, commit_block=1, model=None)], [Validator(1)])
+    assert [s.exact for s in shares + validator_shares] == [0, 0]
 
 
 # --- the rounding bound ------------------------------------------------------------------

@@ -52,9 +52,13 @@ oracle's rounding interval (support/oracle.py derives it) and each pot pays
 out at most its amount. At
 each claim: the payout is the claimable amount, the stake is released and
 slashed by exactly min(task slash, max_slash_bps) for a plagiarist or a
-participant that did not reveal (0 otherwise; in a cancelled task only a
-plagiarist, which also gets no share of the bond), the pool receives the
-payout less its commission, and a second claim reverts.
+participant that did not reveal (0 otherwise; in a cancelled task a
+plagiarist or a trainer that revealed nothing, the validators never), the
+pool receives the payout less its commission, and a second claim reverts.
+At cancellation: the creator gets the reward back less gamma of it when a
+trainer revealed a model of its own (those trainers share that and the bond
+by weight), and the whole reward, the bond going to the treasury, when none
+did.
 
 Teardown (liveness): the lifecycle is driven to its end by the plans, then
 everybody claims in a random order; the task then holds 0 tokens, no stake is
@@ -729,6 +733,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         with boa.env.prank(self.outsider):
             self.tasks.cancel(TASK)
         self._on_cancel()
+        (cancelled,) = [e for e in self.tasks.get_logs() if type(e).__name__ == "TaskCancelled"]
+        assert (cancelled.refunded, cancelled.trainer_share) == self.cancel_split
 
     def _on_cancel(self) -> None:
         """The task turns cancelled: the reward goes back to the creator."""
@@ -737,12 +743,18 @@ class TaskLifecycle(RuleBasedStateMachine):
             "cancelled: "
             + ("the creator missed the eval reveal" if self.s.creator_reveals else "by plan")
         )
-        self.task_balance -= self.s.reward
-        self.wallet[self.creator] += self.s.reward
-        if not any(p.joined for p in self.people):
-            # Nobody to share the bond: it goes to the treasury.
-            self.wallet[self.arena.treasury] += self.task_balance
-            self.task_balance = 0
+        pot, _ = oracle.cancelled_split(
+            self._oracle_terms(), [self._oracle_trainer(t) for t in self._joined(ROLE_TRAINER)]
+        )
+        refunded = self.s.reward + self.s.bond - pot if pot else self.s.reward
+        self.cancel_split = (refunded, pot)
+        self.task_balance -= refunded
+        self.wallet[self.creator] += refunded
+        if pot == 0:
+            # No trainer revealed a model of its own: the bond goes to the
+            # treasury.
+            self.wallet[self.arena.treasury] += self.s.bond
+            self.task_balance -= self.s.bond
 
     # --- settlement ----------------------------------------------------------------
 
@@ -1237,15 +1249,16 @@ class TaskLifecycle(RuleBasedStateMachine):
             pool = self.staking.pools(p.address)
             assert pool.locked == 0 and self.staking.locked_by(p.address, self.tasks) == 0
             assert self.staking.unlocked_stake(p.address) == pool.total_assets
-        # The creator paid its bond if cancelled; otherwise the whole reward,
+        # The creator paid its bond if cancelled, and gamma of the reward when
+        # a trainer revealed a model of its own; otherwise the whole reward,
         # less the rounding dust, unless nobody joined (then nothing). The
-        # treasury got the fee and what nobody earned (or the bond's dust) and,
-        # once swept, the slashes.
+        # treasury got the fee and what nobody earned (or the bond, or the
+        # split's dust) and, once swept, the slashes.
         s, treasury = self.s, self.arena.treasury
         joined = any(p.joined for p in self.people)
         refund = self.settlement_refund if not self.cancelled else 0
         if self.cancelled:
-            spent = s.bond
+            spent = s.reward + s.bond - self.cancel_split[0]
         elif joined:
             spent = s.reward - self.dust
         else:
@@ -1254,7 +1267,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         if self.staking.treasury_owed():
             self.staking.sweep_to_treasury()
             self.wallet[treasury] += self.slashed
-        income = s.bond - self.paid if self.cancelled else self.fee + (refund if joined else 0)
+        income = (
+            s.bond + s.reward - self.cancel_split[0] - self.paid
+            if self.cancelled
+            else self.fee + (refund if joined else 0)
+        )
         assert self.token.balanceOf(treasury) == income + self.slashed
         self.check()
 

@@ -326,11 +326,19 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
                 weighted_median([v.scores[i] for v in revealed], [v.weight for v in revealed])
             )
 
-    # 2. Ranking: valid submissions by consensus, ties to the earlier commit.
+    # 2. Ranking: valid submissions by consensus (ties in the sort to the
+    # earlier commit); dense ranks, shared by the submissions within the
+    # tolerance of their rank group's best consensus.
     valid = [i for i in range(n) if eligible[i] and consensus[i] != INVALID_SCORE]
     order = sorted(valid, key=lambda i: (consensus[i], trainers[i].commit_block, i))
     ranks: list[int | None] = [None] * n
-    for rank, i in enumerate(order):
+    rank, leader = 0, None
+    for i in order:
+        if leader is not None and not agrees(consensus[i], leader, terms.tolerance_bps):
+            rank += 1
+            leader = None
+        if leader is None:
+            leader = consensus[i]
         ranks[i] = rank
 
     # 3. Trust: the fraction of the eligible submissions a validator agrees on.
@@ -396,19 +404,37 @@ def settle(terms: Terms, trainers: list[Trainer], validators: list[Validator]) -
     )
 
 
-def cancelled_share(bond: int, participants: int) -> Share:
-    """One participant's part of a cancelled task's bond, shared equally."""
-    exact = Fraction(bond, participants)
-    return Share(exact, max(Fraction(0), exact - 1), exact, 0)
+def cancelled_split(terms: Terms, trainers: list[Trainer]) -> tuple[int, int]:
+    """(what the trainers who revealed a model of their own share, their
+    total weight) in a cancelled task: the bond and gamma of the escrowed
+    reward, or nothing when there is no such trainer (the bond then goes to
+    the treasury)."""
+    out = disqualified(trainers)
+    total = sum(t.weight for i, t in enumerate(trainers) if t.model is not None and not out[i])
+    if total == 0:
+        return 0, 0
+    return terms.bond + terms.reward * terms.gamma_wad // WAD, total
 
 
 def cancel(
     terms: Terms, trainers: list[Trainer], validators: list[Validator]
 ) -> tuple[list[Share], list[Share]]:
-    """A cancelled task: (trainers' shares, validators' shares). Everyone who
-    joined counts in the split; a disqualified trainer gets nothing and is
-    slashed, its share going to the treasury with the dust."""
-    share = cancelled_share(terms.bond, len(trainers) + len(validators))
+    """A cancelled task: (trainers' shares, validators' shares). The trainers
+    who revealed a model of their own share the split by weight (rounded
+    down); a disqualified trainer gets nothing and is slashed for plagiarism,
+    one that revealed nothing is slashed for it; validators, who never got
+    the eval set, get nothing and keep their stake."""
+    pot, total = cancelled_split(terms, trainers)
     plagiarism = min(terms.plagiarism_slash_bps, terms.max_slash_bps)
-    nothing = Share(Fraction(0), Fraction(0), Fraction(0), plagiarism)
-    return [nothing if out else share for out in disqualified(trainers)], [share] * len(validators)
+    nonreveal = min(terms.nonreveal_slash_bps, terms.max_slash_bps)
+    shares = []
+    for t, out in zip(trainers, disqualified(trainers), strict=True):
+        if out:
+            shares.append(Share(Fraction(0), Fraction(0), Fraction(0), plagiarism))
+        elif t.model is None:
+            shares.append(Share(Fraction(0), Fraction(0), Fraction(0), nonreveal))
+        else:
+            exact = Fraction(pot * t.weight, total)
+            shares.append(Share(exact, max(Fraction(0), exact - 1), exact, 0))
+    nothing = Share(Fraction(0), Fraction(0), Fraction(0), 0)
+    return shares, [nothing] * len(validators)
