@@ -399,8 +399,8 @@ event FeePaid:
     amount: uint256
 
 # Refunded: reward nobody earned, to the treasury at settlement; the escrow
-# back to the creator (the emission to the treasury) when nobody joined or the
-# task was cancelled.
+# back to the creator (the emission to the treasury) when nobody joined, or
+# what the trainers do not take of it when the task was cancelled.
 event Refunded:
     task_id: indexed(uint256)
     receiver: indexed(address)
@@ -770,9 +770,10 @@ def finalize(task_id: uint256) -> bool:
 @external
 def cancel(task_id: uint256):
     """
-    @notice Cancel a task whose eval set was not revealed in time: the reward
-            goes back to the creator, the bond is shared by the participants
-            (paid with their claims), stakes are released on claim.
+    @notice Cancel a task whose eval set was not revealed in time: the bond
+            and gamma of the reward go to the trainers who revealed a model
+            of their own, by stake weight (paid with their claims), the rest
+            of the reward back to the creator; stakes are released on claim.
     @dev Claims cancel the task by themselves; this call only makes the
          refund happen without waiting for one.
     @param task_id The task.
@@ -1120,8 +1121,7 @@ def _is_running(task_id: uint256) -> bool:
 def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint256) -> (uint256, uint256):
     # (reward, slash in bps) of a participant of a settled task.
     if meta & _DISQUALIFIED != 0:
-        # A plagiarist earns nothing, cancelled task or not; its share of a
-        # forfeited bond goes to the treasury with the dust.
+        # A plagiarist earns nothing, cancelled task or not.
         return 0, self.tasks[task_id].plagiarism_slash_bps
     role: uint256 = meta & _MASK_8
     if phase == PHASE_CANCELLED and role == ROLE_VALIDATOR:
@@ -1165,7 +1165,8 @@ def _cancel_terms(task_id: uint256) -> (uint256, uint256):
 @internal
 @pure
 def _order_key(meta: uint256) -> uint256:
-    # Commit block first, then join order: the earlier commit wins.
+    # Commit block first, then join order: the earlier commit keeps a model
+    # hash, and sorts first among equal consensus.
     return (((meta >> _BLOCK_SHIFT) & _MASK_64) << 16) | ((meta >> _INDEX_SHIFT) & _MASK_16)
 
 
