@@ -108,6 +108,9 @@ _STAGE_RANK: constant(uint256) = 1
 _STAGE_TRUST: constant(uint256) = 2
 _STAGE_SETTLE: constant(uint256) = 3
 _STAGE_DONE: constant(uint256) = 4
+# A cancelled task's stage (with `cancelled` set), so that `_phase` reads one
+# word for both ends of a task.
+_STAGE_CANCELLED: constant(uint256) = 5
 
 # Layout of a participant's packed record (`_meta`):
 #   bits 0-7 role | 8-23 index in its role's list | 24-87 commit block
@@ -191,7 +194,8 @@ struct Task:
     n_validators: uint256
     trainer_weight: uint256
     validator_weight: uint256
-    # Status.
+    # Status. stage: the finalize stage (0 consensus, 1 rank, 2 trust,
+    # 3 settle, 4 done), or 5 once cancelled.
     eval_revealed: bool
     cancelled: bool
     stage: uint256
@@ -1088,7 +1092,11 @@ def _revealer(task_id: uint256, role: uint256) -> uint256:
 def _phase(task_id: uint256) -> uint256:
     if task_id == 0 or task_id > self.task_count:
         return PHASE_NONE
-    if self.tasks[task_id].cancelled:
+    # Both ends first: a settled task reads no deadline.
+    stage: uint256 = self.tasks[task_id].stage
+    if stage == _STAGE_DONE:
+        return PHASE_FINALIZED
+    if stage == _STAGE_CANCELLED:
         return PHASE_CANCELLED
     if block.timestamp < self.tasks[task_id].submit_end:
         return PHASE_SUBMIT
@@ -1102,8 +1110,6 @@ def _phase(task_id: uint256) -> uint256:
         return PHASE_SCORE_COMMIT
     if block.timestamp < self.tasks[task_id].score_reveal_end:
         return PHASE_SCORE_REVEAL
-    if self.tasks[task_id].stage == _STAGE_DONE:
-        return PHASE_FINALIZED
     return PHASE_FINALIZE
 
 
@@ -1405,6 +1411,7 @@ def _cancel(task_id: uint256):
     total: uint256 = 0
     share, total = self._cancel_terms(task_id)
     self.tasks[task_id].cancelled = True
+    self.tasks[task_id].stage = _STAGE_CANCELLED
     self.tasks[task_id].train_reward = share
     self.tasks[task_id].train_weight_sum = total
     bond: uint256 = self.tasks[task_id].bond
