@@ -114,10 +114,15 @@ _STAGE_CANCELLED: constant(uint256) = 5
 
 # Layout of a participant's packed record (`_meta`):
 #   bits 0-7 role | 8-23 index in its role's list | 24-87 commit block
-#   | 88-103 rank + 1 (trainers, 0 = unranked) | flags from bit 128 on.
+#   | 88-103 rank + 1 (trainers, 0 = unranked) | 128-131 flags
+#   | 160-255 reward weight, written at finalize: q^rank * weight
+#   (trainers), trust * weight (validators). A weight is at most the stake,
+#   at most staking's MAX_AMOUNT (constants.MAX_SUPPLY, 1e27 < 2**90), so 96
+#   bits hold it, and the claim reads it with the flags.
 _INDEX_SHIFT: constant(uint256) = 8
 _BLOCK_SHIFT: constant(uint256) = 24
 _RANK_SHIFT: constant(uint256) = 88
+_REWARD_SHIFT: constant(uint256) = 160
 _MASK_8: constant(uint256) = 2**8 - 1
 _MASK_16: constant(uint256) = 2**16 - 1
 _MASK_64: constant(uint256) = 2**64 - 1
@@ -255,8 +260,6 @@ _commitment: HashMap[uint256, HashMap[address, bytes32]]
 _scores: HashMap[uint256, HashMap[address, HashMap[uint256, uint256]]]
 # _consensus[task][slot]: 8 packed uint32 consensus scores, by trainer index.
 _consensus: HashMap[uint256, HashMap[uint256, uint256]]
-# Reward weight: q^rank * weight (trainers), trust * weight (validators).
-_reward_weight: HashMap[uint256, HashMap[address, uint256]]
 # @notice trust[task][validator]: agreement with the consensus, in WAD.
 trust: public(HashMap[uint256, HashMap[address, uint256]])
 
@@ -896,7 +899,7 @@ def participant(task_id: uint256, account: address) -> Participant:
         disqualified=meta & _DISQUALIFIED != 0,
         claimed=meta & _CLAIMED != 0,
         rank=max_value(uint256) if rank_plus_one == 0 else rank_plus_one - 1,
-        reward_weight=self._reward_weight[task_id][account],
+        reward_weight=meta >> _REWARD_SHIFT,
     )
 
 
@@ -1137,7 +1140,7 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
     # model back, a validator that kept its scores) is slashed.
     if meta & _REVEALED == 0:
         return 0, self.tasks[task_id].nonreveal_slash_bps
-    weight: uint256 = self._reward_weight[task_id][account]
+    weight: uint256 = meta >> _REWARD_SHIFT
     if phase == PHASE_CANCELLED:
         # A trainer that revealed a model of its own: its part of the bond
         # and of the trainers' guaranteed share, by stake weight.
@@ -1289,8 +1292,7 @@ def _rank_step(task_id: uint256):
         index: uint256 = key & _MASK_16
         trainer: address = self.trainers[task_id][index]
         weight: uint256 = factor * (self._stake[task_id][trainer] & _LOW_128) // constants.WAD
-        self._reward_weight[task_id][trainer] = weight
-        self._meta[task_id][trainer] |= (rank + 1) << _RANK_SHIFT
+        self._meta[task_id][trainer] |= ((rank + 1) << _RANK_SHIFT) | (weight << _REWARD_SHIFT)
         total += weight
         log Ranked(task_id=task_id, trainer=trainer, rank=rank, reward_weight=weight)
     # For the split, T is the weight of the trainers who revealed a model of
@@ -1334,7 +1336,7 @@ def _trust_step(task_id: uint256):
         trust_wad: uint256 = agreed * constants.WAD // len(indices)
         weight: uint256 = trust_wad * (self._stake[task_id][validator] & _LOW_128) // constants.WAD
         self.trust[task_id][validator] = trust_wad
-        self._reward_weight[task_id][validator] = weight
+        self._meta[task_id][validator] |= weight << _REWARD_SHIFT
         total += weight
         log TrustComputed(task_id=task_id, validator=validator, trust=trust_wad, reward_weight=weight)
 
