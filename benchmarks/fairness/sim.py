@@ -566,7 +566,7 @@ def tied_rank_rewards(spec: RunSpec, o: Outcome) -> list[float]:
     same R_train, weights q^rank x stake. A model of a possible rule, not
     what the contract does."""
     valid = [i for i, r in enumerate(o.trainer_rank) if r is not None]
-    order = sorted(valid, key=lambda i: o.trainer_rank[i])
+    order = sorted(valid, key=lambda i: (o.trainer_rank[i], o.trainer_consensus[i]))
     tol = spec.params.tolerance_bps
     rank, anchor = -1, None
     tied: dict[int, int] = {}
@@ -602,8 +602,10 @@ def run_metrics(spec: RunSpec, o: Outcome) -> dict[str, float]:
         [unranked if o.trainer_rank[i] is None else o.trainer_rank[i] for i in originals],
     )
     best_loss = min(tr[i].loss for i in originals)
+    # Rank 0 may be shared (submissions within the tolerance of the best):
+    # the best model counts as first when it is among them.
     first = [i for i, r in enumerate(o.trainer_rank) if r == 0]
-    m["top1"] = float(bool(first) and tr[first[0]].original and tr[first[0]].loss == best_loss)
+    m["top1"] = float(any(tr[i].original and tr[i].loss == best_loss for i in first))
 
     honest_t = [i for i, t in enumerate(tr) if t.honest]
     honest_v = [j for j, v in enumerate(va) if v.honest]
