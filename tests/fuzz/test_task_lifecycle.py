@@ -413,6 +413,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.paid = 0  # rewards paid by claims
         self.slashed = 0
         self.phase_seen = PHASE_SUBMIT
+        # (holder, pool) of every withdrawal that reserved locked stake.
+        self.reservations: set[tuple[str, str]] = set()
         self.passive = {
             x: self.token.balanceOf(x) for x in self.names if x not in (self.creator, a.treasury)
         }
@@ -949,8 +951,8 @@ class TaskLifecycle(RuleBasedStateMachine):
     )
     def delegator(self, data, withdraw, amount):
         """A delegator stakes more (it waits for activation while the pool is
-        locked), or asks to withdraw (its waiting stake first, then only
-        unlocked stake can leave)."""
+        locked), or asks to withdraw (its waiting stake first, then the pool's
+        free stake; what is locked is reserved)."""
         if not self.delegators:
             self._story("no delegator")
             return
@@ -985,21 +987,21 @@ class TaskLifecycle(RuleBasedStateMachine):
             return
         stake = self.staking.assets_of(p.address, holder)
         waiting = self.staking.pending_of(p.address, holder)
-        unlocked = pool.total_assets - pool.locked
+        booked = self.staking.reserved_of(p.address, holder)[0]
+        free = pool.total_assets
+        if pool.locked:
+            free = max(pool.total_assets - pool.locked - pool.reserved, 0)
         amount = data.draw(st.integers(min_value=1, max_value=max(1, stake)), label="amount")
         self._story(
             f"{self.names[holder]} asks to withdraw {amount} of its {stake} from {p.name} "
-            f"({waiting} of it waiting, unlocked {unlocked})"
+            f"({waiting} of it waiting, {booked} reserved, free {free})"
         )
-        # Waiting stake goes first, whole; only the rest draws on the shares.
+        # Waiting stake goes first, whole; only the rest draws on the shares,
+        # less what the delegator has reserved already.
         rest = amount - min(amount, waiting)
-        if amount > stake:
+        shares_worth = stake - waiting
+        if rest > shares_worth - min(booked, shares_worth):
             reason = "staking: amount exceeds stake"
-        elif rest > unlocked:
-            reason = "staking: amount exceeds unlocked stake"
-        else:
-            reason = None
-        if reason:
             self._reverts(reason, holder, self.staking.request_withdraw, p.address, amount)
             return
         with boa.env.prank(holder):
@@ -1007,6 +1009,13 @@ class TaskLifecycle(RuleBasedStateMachine):
         if amount > rest:
             event("a withdrawal takes waiting stake")
         assert self.staking.pending_of(p.address, holder) == waiting - (amount - rest)
+        # What the free stake cannot cover is reserved: still shares, never
+        # locked again, honoured once the task releases it.
+        later = max(rest - free, 0)
+        assert self.staking.reserved_of(p.address, holder)[0] == booked + later
+        if later:
+            event("a withdrawal reserves locked stake")
+            self.reservations.add((holder, p.address))
 
     @rule(
         kind=st.sampled_from(
@@ -1236,7 +1245,16 @@ class TaskLifecycle(RuleBasedStateMachine):
         for p in self.people:
             pool = self.staking.pools(p.address)
             assert pool.locked == 0 and self.staking.locked_by(p.address, self.tasks) == 0
-            assert self.staking.unlocked_stake(p.address) == pool.total_assets
+            free = max(pool.total_assets - pool.reserved, 0)
+            assert self.staking.unlocked_stake(p.address) == free
+        # Every reservation can now be honoured, by anyone.
+        for holder, pool_address in sorted(self.reservations):
+            booked, ready = self.staking.reserved_of(pool_address, holder)
+            assert booked and ready, self.names[holder]
+            unbonding = self.staking.unbonding_of(holder, pool_address)[0]
+            with boa.env.prank(holder if unbonding else self.outsider):
+                self.staking.honour_withdrawal(pool_address, holder)
+            assert self.staking.reserved_of(pool_address, holder) == (0, False)
         # The creator paid its bond if cancelled; otherwise the whole reward,
         # less the rounding dust, unless nobody joined (then nothing). The
         # treasury got the fee and what nobody earned (or the bond's dust) and,
