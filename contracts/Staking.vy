@@ -85,6 +85,11 @@ MAX_COMMISSION_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
 MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
 # An operator keeps at least 10% of what its pool has locked, at first.
 DEFAULT_MIN_SELF_STAKE_BPS: constant(uint256) = 1_000
+# Highest minimum pool stake: 1,000,000 ARENA (0.1% of the token's cap).
+MAX_MIN_POOL_STAKE: public(constant(uint256)) = 1_000_000 * constants.WAD
+# A pool is locked for a task only with 1 ARENA at least, at first: its
+# 10^24 shares then leave the virtual shares 10^-18 of each reward.
+DEFAULT_MIN_POOL_STAKE: constant(uint256) = constants.WAD
 
 # Largest amount one call accepts: the token's supply cap. With it and
 # MAX_TOTAL_SHARES every product in modules/pool_shares.vy fits in 256 bits.
@@ -222,6 +227,10 @@ delegation_weight_bps: public(uint256)
 #         has locked, in bps: checked when stake is locked and when the
 #         operator asks its own stake back.
 min_self_stake_bps: public(uint256)
+# @notice Least total assets a pool must hold to be locked for a task (where
+#         rewards are paid): the virtual shares take VS / (S + VS) of every
+#         reward, half of it in a one-wei pool.
+min_pool_stake: public(uint256)
 # The receiver of slashed tokens is `treasury`, in modules/governed.vy.
 
 
@@ -354,6 +363,7 @@ def __init__(
     self._set_max_slash_bps(max_slash_bps_)
     self._set_delegation_weight_bps(delegation_weight_bps_)
     self._set_min_self_stake_bps(DEFAULT_MIN_SELF_STAKE_BPS)
+    self._set_min_pool_stake(DEFAULT_MIN_POOL_STAKE)
 
 
 # ---------------------------------------------------------------------------
@@ -611,10 +621,10 @@ def sweep_to_treasury() -> uint256:
 def allocate(operator: address, amount: uint256):
     """
     @notice Lock `amount` of `operator`'s pool stake for the caller (a task).
-    @dev PROTOCOL_ROLE only. Activates the pool's pending stake first. The
-         stake keeps earning and can be slashed, but cannot be withdrawn until
-         the caller releases it. Stake reserved for withdrawal is never
-         locked again.
+    @dev PROTOCOL_ROLE only. Activates the pool's pending stake first; the
+         pool must then hold min_pool_stake at least. The stake keeps earning
+         and can be slashed, but cannot be withdrawn until the caller
+         releases it. Stake reserved for withdrawal is never locked again.
     @param operator The pool's operator.
     @param amount Tokens to lock, at most the pool's free stake
            (A - locked - reserved).
@@ -627,6 +637,7 @@ def allocate(operator: address, amount: uint256):
     # Stake that waited for this allocation joins the pool and is at risk
     # in the task from now on.
     self._activate(operator)
+    assert self.pools[operator].total_assets >= self.min_pool_stake, "staking: pool stake below the minimum"
     assert amount <= self._free_stake(operator), "staking: not enough unlocked stake"
     locked: uint256 = self.pools[operator].locked
     assert self._assets_of(operator, operator) * constants.BPS >= (locked + amount) * self.min_self_stake_bps, "staking: operator's own stake too low for this lock"
@@ -972,6 +983,18 @@ def set_min_self_stake_bps(new_value: uint256):
 
 
 @external
+def set_min_pool_stake(new_value: uint256):
+    """
+    @notice Set the least total assets a pool needs to be locked for a task.
+    @dev Pools already locked keep their locks; it applies from their next
+         allocation.
+    @param new_value Wei, at most MAX_MIN_POOL_STAKE.
+    """
+    governed._check_admin()
+    self._set_min_pool_stake(new_value)
+
+
+@external
 def set_delegation_weight_bps(new_value: uint256):
     """
     @notice Set epsilon, the weight of delegated stake in the effective stake.
@@ -1216,3 +1239,10 @@ def _set_min_self_stake_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: min self stake out of bounds"
     self.min_self_stake_bps = new_value
     log governed.ParameterUpdated(name="min_self_stake_bps", value=new_value)
+
+
+@internal
+def _set_min_pool_stake(new_value: uint256):
+    assert new_value <= MAX_MIN_POOL_STAKE, "staking: min pool stake out of bounds"
+    self.min_pool_stake = new_value
+    log governed.ParameterUpdated(name="min_pool_stake", value=new_value)

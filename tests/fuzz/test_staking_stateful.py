@@ -15,8 +15,9 @@ word, and so must the views (pools, shares, assets_of, pending_of,
 reserved_of, commission_of, pool_share_value, locked_by, unlocked_stake, the
 stakes, stake_weight) of every pool whose ghost state changed. Every rule
 also expects the exact revert reason when the ghost says a call must fail (a
-commission raise while stake is locked, an allocation while a raise waits, a
-lock or a withdrawal the operator's own stake cannot cover, the operator
+commission raise while stake is locked, an allocation while a raise waits or
+into a pool below min_pool_stake, a lock or a withdrawal the operator's own
+stake cannot cover, the operator
 asking back locked stake, an honour before the reserved stake is free or by
 someone else while the holder unbonds, a parameter past its bound,
 governance naming a protocol contract), and the exact return value, events
@@ -80,6 +81,8 @@ views):
    covered by A - locked while some stake is locked; an honour takes its
    amount (at most the holder's stake) out within a share's value and never
    lowers the price.
+11. An allocation succeeds only in a pool holding min_pool_stake at least
+   (after its activation), whatever the parameter was set to.
 
 Teardown (liveness): every allocation is released without a slash, every
 reservation is honoured (by a keeper, or by the holder when it unbonds
@@ -143,6 +146,8 @@ MAX_AMOUNT = 10**27
 MAX_TOTAL_SHARES = 10**48
 MAX_SLASH_CEILING_BPS = 5_000
 DEFAULT_MIN_SELF_STAKE_BPS = 1_000
+DEFAULT_MIN_POOL_STAKE = WAD
+MAX_MIN_POOL_STAKE = 1_000_000 * WAD
 # A deposit entry is packed as amount << 64 | epoch; an unbonding entry as
 # amount << 160 | reserved << 64 | unlock_at; a pool's withdrawal queue as
 # tail << 128 | finalized position.
@@ -470,7 +475,9 @@ class GhostPool:
         self.pending_commission_at = now + COMMISSION_NOTICE
         return "raise"
 
-    def allocate(self, caller: str, value: int, now: int, min_self_stake_bps: int) -> tuple | None:
+    def allocate(
+        self, caller: str, value: int, now: int, min_self_stake_bps: int, min_pool_stake: int
+    ) -> tuple | None:
         """allocate: the activation it made, if any."""
         if not self.opened:
             raise Revert("staking: no such pool")
@@ -479,6 +486,8 @@ class GhostPool:
         if self.pending_commission_at != 0 and now < self.pending_commission_at:
             raise Revert("staking: a commission raise is pending")
         activation = self.activate()
+        if self.total_assets < min_pool_stake:
+            raise Revert("staking: pool stake below the minimum")
         if value > self.free():
             raise Revert("staking: not enough unlocked stake")
         if not self.min_self_stake_met(self.locked + value, min_self_stake_bps):
@@ -603,6 +612,7 @@ class StakingLedger(RuleBasedStateMachine):
         assert not self.staking.hasRole(protocol_admin, self.governance)
         assert self.staking.MAX_SLASH_CEILING_BPS() == MAX_SLASH_CEILING_BPS
         assert self.staking.min_self_stake_bps() == DEFAULT_MIN_SELF_STAKE_BPS
+        assert self.staking.min_pool_stake() == DEFAULT_MIN_POOL_STAKE
 
         # Token balances of everyone who deals with the staking contract.
         self.wallet = dict.fromkeys(self.names, 0)
@@ -620,6 +630,7 @@ class StakingLedger(RuleBasedStateMachine):
         self.treasury_owed = 0
         self.max_slash_bps = MAX_SLASH_BPS
         self.min_self_stake_bps = DEFAULT_MIN_SELF_STAKE_BPS
+        self.min_pool_stake = DEFAULT_MIN_POOL_STAKE
         # Share price of each pool after the previous step, and the pools a
         # slash beyond the operator's stake hit during the current step (2).
         self.last_price = {op: pool.price() for op, pool in self.pools.items()}
@@ -1113,7 +1124,9 @@ class StakingLedger(RuleBasedStateMachine):
             f"{self.names[caller]} allocates {value} of {self.names[op]} (free "
             f"{pool.free()}, pending {pool.pending}, own {pool.value(op)})"
         )
-        trial, result = self._trial(op, "allocate", caller, value, now(), self.min_self_stake_bps)
+        trial, result = self._trial(
+            op, "allocate", caller, value, now(), self.min_self_stake_bps, self.min_pool_stake
+        )
         if trial is None:
             self._reverts(result, caller, self.staking.allocate, op, value)
             return
@@ -1138,6 +1151,8 @@ class StakingLedger(RuleBasedStateMachine):
                 assert pool.waiting(holder) == 0
         if activation:
             event("an allocation activates pending stake")
+        # 11: only a pool holding min_pool_stake is locked.
+        assert pool.total_assets >= self.min_pool_stake
         # 10: no allocation locks reserved stake.
         assert pool.total_assets - pool.locked >= pool.reserved
         if pool.reserved:
@@ -1324,6 +1339,36 @@ class StakingLedger(RuleBasedStateMachine):
             setter(value)
         setattr(self, name, value)
         assert getattr(self.staking, name)() == value
+
+    @rule(
+        value=st.one_of(
+            st.just(0),
+            st.just(DEFAULT_MIN_POOL_STAKE),
+            st.integers(min_value=0, max_value=10_000 * WAD),
+            st.just(MAX_MIN_POOL_STAKE),
+            st.integers(min_value=MAX_MIN_POOL_STAKE + 1, max_value=2 * MAX_MIN_POOL_STAKE),
+        ),
+        by=st.sampled_from(["admin", "governance", "outsider"]),
+    )
+    def set_min_pool_stake(self, value, by):
+        """The least total assets a pool needs to be locked (0 lets dust pools in)."""
+        caller = {"admin": self.admin, "governance": self.governance}.get(by, self.outsider)
+        self._story(f"{by} sets min_pool_stake to {value}")
+        if caller == self.outsider:
+            reason = "staking: caller is not the admin"
+        elif value > MAX_MIN_POOL_STAKE:
+            reason = "staking: min pool stake out of bounds"
+        else:
+            reason = None
+        if reason:
+            self._reverts(reason, caller, self.staking.set_min_pool_stake, value)
+            return
+        with boa.env.prank(caller):
+            self.staking.set_min_pool_stake(value)
+        (log,) = self._logs("ParameterUpdated")
+        assert (log.name, log.value) == ("min_pool_stake", value)
+        self.min_pool_stake = value
+        assert self.staking.min_pool_stake() == value
 
     @rule(
         role=st.sampled_from(["PROTOCOL_ROLE", "PROTOCOL_ADMIN_ROLE"]),

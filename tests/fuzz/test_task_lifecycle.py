@@ -3,8 +3,8 @@
 Each example is one task on a fresh deployment (token + staking + task
 manager): 1-10 trainers and 1-6 validators, each an operator with its own pool
 (random own stake and commission) and 0-3 delegators, random reward terms
-(gamma, q, fee, tolerance, slashes, staking's max slash and delegation
-weight), and a plan per participant:
+(gamma, q, fee, tolerance, slashes, staking's max slash, delegation weight
+and minimum pool stake), and a plan per participant:
 
 - trainer: honest, never commits, never reveals, reveals with a wrong salt
   first (which must revert) then for real or never, copies another trainer's
@@ -184,6 +184,7 @@ class Scenario:
     nonreveal_slash_bps: int
     max_slash_bps: int
     delegation_weight_bps: int
+    min_pool_stake: int
     creator_reveals: bool
     turns: list[int]  # order in which trainers commit when the teardown plays on
     claim_order: list[int]
@@ -286,6 +287,16 @@ def scenarios(draw) -> Scenario:
         delegation_weight_bps=draw(
             st.one_of(st.just(BPS), st.integers(min_value=0, max_value=BPS))
         ),
+        # Mostly none, so that dust pools join as well; sometimes staking's
+        # default of 1 ARENA or more (its own tests: test_dust_pool.py).
+        min_pool_stake=draw(
+            st.one_of(
+                st.just(0),
+                st.just(0),
+                st.just(WAD),
+                st.integers(min_value=0, max_value=1_000 * WAD),
+            )
+        ),
         creator_reveals=draw(st.sampled_from([True, True, True, True, False])),
         turns=draw(st.permutations(range(n_t))),
         claim_order=draw(st.permutations(range(n_t + n_v))),
@@ -358,12 +369,15 @@ class TaskLifecycle(RuleBasedStateMachine):
             self.tasks.set_floors(0, 0, 0)
             self.staking.set_max_slash_bps(s.max_slash_bps)
             self.staking.set_delegation_weight_bps(s.delegation_weight_bps)
+            self.staking.set_min_pool_stake(s.min_pool_stake)
         self.min_self_stake_bps = self.staking.min_self_stake_bps()
+        self.min_pool_stake = s.min_pool_stake
         note(
             f"terms: reward {s.reward}, bond {s.bond}, gamma {s.gamma_wad}, q {s.q_wad}, "
             f"fee {s.protocol_fee_bps} bps, tolerance {s.tolerance_bps} bps, slashes "
             f"{s.plagiarism_slash_bps}/{s.nonreveal_slash_bps} bps (max {s.max_slash_bps}), "
-            f"epsilon {s.delegation_weight_bps} bps, caps {s.max_trainers}/{s.max_validators}"
+            f"epsilon {s.delegation_weight_bps} bps, caps {s.max_trainers}/{s.max_validators}, "
+            f"min pool stake {s.min_pool_stake}"
         )
 
         self.creator = a.actor("creator", s.reward + s.bond + WAD)
@@ -598,6 +612,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         cap = s.max_trainers if trainer else s.max_validators
         if len(self._joined(p.role)) >= cap:
             reason = f"task: {'trainer' if trainer else 'validator'} slots are full"
+        elif pool.total_assets < self.min_pool_stake:
+            reason = "staking: pool stake below the minimum"
         elif amount > unlocked:
             reason = "staking: not enough unlocked stake"
         elif own * BPS < (pool.locked + amount) * self.min_self_stake_bps:
