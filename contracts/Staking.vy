@@ -15,10 +15,16 @@
                             + treasury_owed + sum(pool.commission_owed)
      holds exactly after every call (tests/fuzz checks it). Share maths is in
      modules/pool_shares.vy and rounds in the pool's favour.
-@custom:security Withdrawal rule: a withdrawal request draws only on the
-     pool's unlocked stake (A - pool.locked). A request for more reverts with
-     "staking: amount exceeds unlocked stake"; stake locked in a running task
-     can never leave the pool, so a slash always finds its tokens.
+@custom:security Withdrawal rule: a withdrawal request is always taken.
+     What the pool's free stake covers (all of it when nothing is locked,
+     else A - pool.locked - pool.reserved) starts unbonding at once; the
+     rest is reserved: it stays shares, at risk in the tasks that lock it,
+     no allocation may lock it again (`allocate` takes only free stake),
+     and `honour_withdrawal` starts its unbonding once the unlocked stake
+     covers it, reservations in the order they were made. Stake locked in
+     a running task never leaves the pool, so a slash always finds its
+     tokens, and an operator that re-locks its pool in the transaction
+     that releases it cannot keep a delegator in.
      Activation rule: stake deposited while part of the pool is locked in a
      task waits in `pool.pending` and becomes pool shares only at the pool's
      next allocation, or at the first deposit or withdrawal request made
@@ -79,6 +85,11 @@ MAX_COMMISSION_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
 MAX_SLASH_CEILING_BPS: public(constant(uint256)) = 5_000  # 50%
 # An operator keeps at least 10% of what its pool has locked, at first.
 DEFAULT_MIN_SELF_STAKE_BPS: constant(uint256) = 1_000
+# Highest minimum pool stake: 1,000,000 ARENA (0.1% of the token's cap).
+MAX_MIN_POOL_STAKE: public(constant(uint256)) = 1_000_000 * constants.WAD
+# A pool is locked for a task only with 1 ARENA at least, at first: its
+# 10^24 shares then leave the virtual shares 10^-18 of each reward.
+DEFAULT_MIN_POOL_STAKE: constant(uint256) = constants.WAD
 
 # Largest amount one call accepts: the token's supply cap. With it and
 # MAX_TOTAL_SHARES every product in modules/pool_shares.vy fits in 256 bits.
@@ -87,9 +98,17 @@ MAX_AMOUNT: public(constant(uint256)) = constants.MAX_SUPPLY
 # price was slashed down by many orders of magnitude).
 MAX_TOTAL_SHARES: public(constant(uint256)) = 10**48
 
-# Layout of a packed unbonding entry: amount << 64 | unlock_at.
+# Layout of a packed deposit entry: amount << 64 | epoch, and of a packed
+# unbonding entry: unbonding amount << 160 | reserved amount << 64 |
+# unlock_at. Amounts are below the token's cap (1e27 < 2**90), so each fits
+# its 96 bits.
 _UNLOCK_BITS: constant(uint256) = 64
 _UNLOCK_MASK: constant(uint256) = (1 << 64) - 1
+_UNBONDING_SHIFT: constant(uint256) = 160
+_RESERVED_MASK: constant(uint256) = (1 << 96) - 1
+# Layout of a pool's withdrawal queue: tail << 128 | finalized position.
+_QUEUE_SHIFT: constant(uint256) = 128
+_QUEUE_MASK: constant(uint256) = (1 << 128) - 1
 
 
 # ---------------------------------------------------------------------------
@@ -122,6 +141,9 @@ struct Pool:
     # (outside A), and the number of activations so far.
     pending: uint256
     epoch: uint256
+    # Stake asked back while locked, not yet honoured (part of
+    # total_assets, still shares): no allocation may lock it.
+    reserved: uint256
 
 
 struct Activation:
@@ -150,9 +172,28 @@ _deposits: HashMap[address, HashMap[address, uint256]]
 # _activations[operator][epoch]: what that activation turned into shares.
 _activations: HashMap[address, HashMap[uint256, Activation]]
 
-# _unbonding[holder][operator]: packed (amount << 64 | unlock_at). One entry
-# per holder and pool: a new request adds its amount and restarts the delay.
+# _unbonding[holder][operator]: packed (amount << 160 | reserved << 64 |
+# unlock_at). One entry per holder and pool: a new request adds its amount
+# and restarts the delay; `reserved` is what the holder asked back while it
+# was locked and waits to be honoured.
 _unbonding: HashMap[address, HashMap[address, uint256]]
+
+# The withdrawal queue of each pool. Every reservation takes the next
+# `amount` positions: its holder's position is the queue's tail after it.
+#     _queue[operator] = tail << 128 | finalized
+# Reservations at positions up to `finalized` can be honoured now; the
+# tokens they reserve that are not yet honoured,
+#     finalized - (tail - pool.reserved),
+# are covered by the pool's unlocked stake (A - locked), which neither an
+# allocation nor a request can take (both draw only on free stake). Each
+# honour first moves `finalized` on by the unlocked stake beyond that cover
+# (to the tail when nothing is locked), so reservations are honoured in the
+# order they were made. Positions count every token ever reserved in the
+# pool: far below 2**128 over any chain's life.
+_queue: HashMap[address, uint256]
+# _reservations[operator][holder]: the position of the holder's reservation
+# (that of its last request, when it made several).
+_reservations: HashMap[address, HashMap[address, uint256]]
 
 # Voting power (modules/checkpoints.vy holds each account's history): the
 # tokens an account has staked, in any pool, and not asked back. Rewards that
@@ -186,6 +227,10 @@ delegation_weight_bps: public(uint256)
 #         has locked, in bps: checked when stake is locked and when the
 #         operator asks its own stake back.
 min_self_stake_bps: public(uint256)
+# @notice Least total assets a pool must hold to be locked for a task (where
+#         rewards are paid): the virtual shares take VS / (S + VS) of every
+#         reward, half of it in a one-wei pool.
+min_pool_stake: public(uint256)
 # The receiver of slashed tokens is `treasury`, in modules/governed.vy.
 
 
@@ -212,6 +257,20 @@ event StakeActivated:
 event WithdrawRequested:
     operator: indexed(address)
     holder: indexed(address)
+    assets: uint256
+    shares: uint256
+    unlock_at: uint256
+
+event WithdrawReserved:
+    operator: indexed(address)
+    holder: indexed(address)
+    assets: uint256
+    position: uint256
+
+event WithdrawHonoured:
+    operator: indexed(address)
+    holder: indexed(address)
+    reserved: uint256
     assets: uint256
     shares: uint256
     unlock_at: uint256
@@ -304,6 +363,7 @@ def __init__(
     self._set_max_slash_bps(max_slash_bps_)
     self._set_delegation_weight_bps(delegation_weight_bps_)
     self._set_min_self_stake_bps(DEFAULT_MIN_SELF_STAKE_BPS)
+    self._set_min_pool_stake(DEFAULT_MIN_POOL_STAKE)
 
 
 # ---------------------------------------------------------------------------
@@ -350,16 +410,24 @@ def delegate(operator: address, amount: uint256) -> uint256:
 @external
 def request_withdraw(operator: address, amount: uint256) -> uint256:
     """
-    @notice Start unbonding `amount` tokens of the caller's stake in
-            `operator`'s pool; they stop earning rewards at once and can be
-            withdrawn after `unbonding_delay`.
+    @notice Ask back `amount` tokens of the caller's stake in `operator`'s
+            pool. What the pool's free stake covers starts unbonding at once
+            (it stops earning, and can be withdrawn after
+            `unbonding_delay`); the rest, stake locked in running tasks, is
+            reserved: it stays shares, at risk and earning in those tasks,
+            no allocation may lock it again, and `honour_withdrawal` starts
+            its unbonding once the tasks release it.
     @dev Draws first on the caller's stake not yet activated, then burns
-         ceil(rest * (S + VS) / (A + VA)) shares. A new request while one is
-         pending adds to it and restarts the delay for the whole sum. Only
-         the pool's unlocked stake can be requested.
+         ceil(part * (S + VS) / (A + VA)) shares for the part the free stake
+         covers (all of the pool when nothing is locked, else
+         A - locked - reserved); the rest joins the pool's withdrawal queue.
+         A new unbonding adds to a pending one and restarts the delay for
+         the whole sum. The operator reserves nothing: it asks back only
+         free stake.
     @param operator The pool's operator.
-    @param amount Tokens to unbond, in wei.
-    @return The time at which the tokens can be withdrawn.
+    @param amount Tokens to ask back, in wei.
+    @return The time at which the part unbonding now can be withdrawn (0
+            when all of it was reserved).
     """
     assert amount != 0, "staking: zero amount"
     self._settle(operator, msg.sender)
@@ -367,6 +435,9 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
     from_waiting: uint256 = min(amount, waiting)
     rest: uint256 = amount - from_waiting
     burnt: uint256 = 0
+    entry: uint256 = self._unbonding[msg.sender][operator]
+    booked: uint256 = (entry >> _UNLOCK_BITS) & _RESERVED_MASK
+    unbonded: uint256 = from_waiting
     if from_waiting != 0:
         # The entry's epoch is the pool's current one (it was just settled).
         self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | self.pools[operator].epoch
@@ -379,31 +450,88 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
         total_assets: uint256 = self.pools[operator].total_assets
         total_shares: uint256 = self.pools[operator].total_shares
         held: uint256 = self.shares[operator][msg.sender]
+        value: uint256 = pool_shares._to_assets_down(held, total_assets, total_shares)
         # Checked before the share maths: rest <= total_assets <= MAX_AMOUNT.
-        assert rest <= pool_shares._to_assets_down(held, total_assets, total_shares), "staking: amount exceeds stake"
-        # locked <= total_assets is an invariant of this contract.
-        assert rest <= unsafe_sub(total_assets, self.pools[operator].locked), "staking: amount exceeds unlocked stake"
-        burnt = pool_shares._to_shares_up(rest, total_assets, total_shares)
-        # burnt <= held <= total_shares, and rest <= total_assets - locked.
-        self.shares[operator][msg.sender] = unsafe_sub(held, burnt)
-        self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
-        self.pools[operator].total_assets = unsafe_sub(total_assets, rest)
-        if msg.sender == operator:
-            assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
+        # Stake already reserved cannot be asked for twice.
+        assert rest <= value - min(booked, value), "staking: amount exceeds stake"
+        now: uint256 = rest
+        if self.pools[operator].locked != 0:
+            now = min(rest, self._free_stake(operator))
+        later: uint256 = rest - now
+        if later != 0:
+            assert msg.sender != operator, "staking: amount exceeds unlocked stake"
+            queue: uint256 = self._queue[operator]
+            tail: uint256 = (queue >> _QUEUE_SHIFT) + later
+            self._queue[operator] = (tail << _QUEUE_SHIFT) | (queue & _QUEUE_MASK)
+            self._reservations[operator][msg.sender] = tail
+            self.pools[operator].reserved += later
+            # later <= value - booked: the sum stays below the token's cap.
+            booked += later
+            log WithdrawReserved(operator=operator, holder=msg.sender, assets=later, position=tail)
+        if now != 0:
+            # now <= total_assets - locked (the free stake, or all of an
+            # idle pool).
+            burnt = self._burn(operator, msg.sender, now, total_assets, total_shares, held)
+            unbonded += now
+            if msg.sender == operator:
+                assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 
-    entry: uint256 = self._unbonding[msg.sender][operator]
-    unlock_at: uint256 = block.timestamp + self.unbonding_delay
-    pending: uint256 = (entry >> _UNLOCK_BITS) + amount
-    self._unbonding[msg.sender][operator] = (pending << _UNLOCK_BITS) | unlock_at
-    self.total_unbonding += amount
-    # Voting power falls by the amount, down to zero at most (stake grown by
-    # rewards can be asked back beyond what was put in).
+    # Voting power falls by the amount, reserved or not, down to zero at
+    # most (stake grown by rewards can be asked back beyond what was put in).
     votes: uint256 = checkpoints._latest(msg.sender)
     lost: uint256 = min(amount, votes)
     checkpoints._write(msg.sender, unsafe_sub(votes, lost))
     self.total_votes = unsafe_sub(self.total_votes, lost)
-    log WithdrawRequested(operator=operator, holder=msg.sender, assets=amount, shares=burnt, unlock_at=unlock_at)
+    unlock_at: uint256 = self._unbond(msg.sender, operator, entry, unbonded, booked)
+    if unbonded == 0:
+        return 0
+    log WithdrawRequested(operator=operator, holder=msg.sender, assets=unbonded, shares=burnt, unlock_at=unlock_at)
     return unlock_at
+
+
+@external
+def honour_withdrawal(operator: address, holder: address) -> uint256:
+    """
+    @notice Start the unbonding of `holder`'s reserved withdrawal from
+            `operator`'s pool, once the stake it waits for is free: when
+            nothing of the pool is locked, or when the pool's unlocked stake
+            covers every reservation made before it and its own. Anyone may
+            call it, except while part of the holder's stake in the pool is
+            already unbonding: the call restarts that delay, so only the
+            holder may then.
+    @dev Reservations are honoured in the order they were made (see the
+         withdrawal queue, `_queue`). The reserved amount is paid from the
+         holder's shares at their value now: a slash may have left them
+         worth less, and then all of them go.
+    @param operator The pool's operator.
+    @param holder The account whose reservation it is.
+    @return The tokens that started unbonding.
+    """
+    entry: uint256 = self._unbonding[holder][operator]
+    booked: uint256 = (entry >> _UNLOCK_BITS) & _RESERVED_MASK
+    assert booked != 0, "staking: nothing reserved"
+    assert msg.sender == holder or entry >> _UNBONDING_SHIFT == 0, "staking: the holder is unbonding, only it may honour"
+    queue: uint256 = self._queue[operator]
+    done: uint256 = self._finalized(operator, queue)
+    assert self._reservations[operator][holder] <= done, "staking: reserved stake still locked"
+    self._queue[operator] = (queue >> _QUEUE_SHIFT << _QUEUE_SHIFT) | done
+    self._reservations[operator][holder] = 0
+    # booked is part of pool.reserved.
+    self.pools[operator].reserved -= booked
+
+    self._settle(operator, holder)
+    total_assets: uint256 = self.pools[operator].total_assets
+    total_shares: uint256 = self.pools[operator].total_shares
+    held: uint256 = self.shares[operator][holder]
+    amount: uint256 = min(booked, pool_shares._to_assets_down(held, total_assets, total_shares))
+    burnt: uint256 = 0
+    if amount != 0:
+        # amount <= A - locked: the queue's cover while stake is locked, the
+        # holder's own stake when none is.
+        burnt = self._burn(operator, holder, amount, total_assets, total_shares, held)
+    unlock_at: uint256 = self._unbond(holder, operator, entry, amount, 0)
+    log WithdrawHonoured(operator=operator, holder=holder, reserved=booked, assets=amount, shares=burnt, unlock_at=unlock_at)
+    return amount
 
 
 @external
@@ -415,10 +543,11 @@ def withdraw(operator: address) -> uint256:
     @return The tokens sent to the caller.
     """
     entry: uint256 = self._unbonding[msg.sender][operator]
-    amount: uint256 = entry >> _UNLOCK_BITS
+    amount: uint256 = entry >> _UNBONDING_SHIFT
     assert amount != 0, "staking: nothing to withdraw"
     assert block.timestamp >= entry & _UNLOCK_MASK, "staking: unbonding not over"
-    self._unbonding[msg.sender][operator] = 0
+    # A reservation still waiting stays.
+    self._unbonding[msg.sender][operator] = entry & (_RESERVED_MASK << _UNLOCK_BITS)
     # amount is part of total_unbonding.
     self.total_unbonding = unsafe_sub(self.total_unbonding, amount)
     assert extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
@@ -492,11 +621,13 @@ def sweep_to_treasury() -> uint256:
 def allocate(operator: address, amount: uint256):
     """
     @notice Lock `amount` of `operator`'s pool stake for the caller (a task).
-    @dev PROTOCOL_ROLE only. Activates the pool's pending stake first. The
-         stake keeps earning and can be slashed, but cannot be withdrawn until
-         the caller releases it.
+    @dev PROTOCOL_ROLE only. Activates the pool's pending stake first; the
+         pool must then hold min_pool_stake at least. The stake keeps earning
+         and can be slashed, but cannot be withdrawn until the caller
+         releases it. Stake reserved for withdrawal is never locked again.
     @param operator The pool's operator.
-    @param amount Tokens to lock, at most the pool's unlocked stake.
+    @param amount Tokens to lock, at most the pool's free stake
+           (A - locked - reserved).
     """
     self._check_protocol()
     assert self.pools[operator].opened, "staking: no such pool"
@@ -506,9 +637,9 @@ def allocate(operator: address, amount: uint256):
     # Stake that waited for this allocation joins the pool and is at risk
     # in the task from now on.
     self._activate(operator)
+    assert self.pools[operator].total_assets >= self.min_pool_stake, "staking: pool stake below the minimum"
+    assert amount <= self._free_stake(operator), "staking: not enough unlocked stake"
     locked: uint256 = self.pools[operator].locked
-    # locked <= total_assets is an invariant of this contract.
-    assert amount <= unsafe_sub(self.pools[operator].total_assets, locked), "staking: not enough unlocked stake"
     assert self._assets_of(operator, operator) * constants.BPS >= (locked + amount) * self.min_self_stake_bps, "staking: operator's own stake too low for this lock"
     self.pools[operator].locked = locked + amount
     self.locked_by[operator][msg.sender] += amount
@@ -632,12 +763,27 @@ def pool_share_value(operator: address) -> uint256:
 @view
 def unlocked_stake(operator: address) -> uint256:
     """
-    @notice Stake of `operator`'s pool that is not locked in a task.
+    @notice Stake of `operator`'s pool that is neither locked in a task nor
+            reserved for a withdrawal: what a new lock may take.
     @param operator The pool's operator.
-    @return total_assets - locked.
+    @return total_assets - locked - reserved, 0 at least.
     """
-    # locked <= total_assets is an invariant of this contract.
-    return unsafe_sub(self.pools[operator].total_assets, self.pools[operator].locked)
+    return self._free_stake(operator)
+
+
+@external
+@view
+def reserved_of(operator: address, holder: address) -> (uint256, bool):
+    """
+    @notice Stake `holder` asked back from `operator`'s pool while it was
+            locked and that is not yet honoured, and whether
+            `honour_withdrawal` can start its unbonding now.
+    @param operator The pool's operator.
+    @param holder The account that asked.
+    @return The reserved amount in wei, and true when it can be honoured.
+    """
+    booked: uint256 = (self._unbonding[holder][operator] >> _UNLOCK_BITS) & _RESERVED_MASK
+    return booked, booked != 0 and self._reservations[operator][holder] <= self._finalized(operator, self._queue[operator])
 
 
 @external
@@ -721,7 +867,7 @@ def unbonding_of(holder: address, operator: address) -> (uint256, uint256):
     @return The amount and the time it can be withdrawn (0, 0 when none).
     """
     entry: uint256 = self._unbonding[holder][operator]
-    return entry >> _UNLOCK_BITS, entry & _UNLOCK_MASK
+    return entry >> _UNBONDING_SHIFT, entry & _UNLOCK_MASK
 
 
 @external
@@ -837,6 +983,18 @@ def set_min_self_stake_bps(new_value: uint256):
 
 
 @external
+def set_min_pool_stake(new_value: uint256):
+    """
+    @notice Set the least total assets a pool needs to be locked for a task.
+    @dev Pools already locked keep their locks; it applies from their next
+         allocation.
+    @param new_value Wei, at most MAX_MIN_POOL_STAKE.
+    """
+    governed._check_admin()
+    self._set_min_pool_stake(new_value)
+
+
+@external
 def set_delegation_weight_bps(new_value: uint256):
     """
     @notice Set epsilon, the weight of delegated stake in the effective stake.
@@ -902,6 +1060,64 @@ def _activate(operator: address):
     self.pools[operator].pending = 0
     self.pools[operator].epoch = epoch + 1
     log StakeActivated(operator=operator, epoch=epoch, assets=amount, shares=minted)
+
+
+@internal
+def _burn(operator: address, holder: address, amount: uint256, total_assets: uint256, total_shares: uint256, held: uint256) -> uint256:
+    # Burn the holder's shares worth `amount`, rounded up (in the pool's
+    # favour), and take `amount` out of the pool's assets (the pool's and
+    # the holder's values now are passed in). Callers check that the
+    # shares are worth it (so burnt <= held <= total_shares) and that
+    # amount <= total_assets - locked.
+    burnt: uint256 = pool_shares._to_shares_up(amount, total_assets, total_shares)
+    self.shares[operator][holder] = unsafe_sub(held, burnt)
+    self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
+    self.pools[operator].total_assets = unsafe_sub(total_assets, amount)
+    return burnt
+
+
+@internal
+def _unbond(holder: address, operator: address, entry: uint256, amount: uint256, booked: uint256) -> uint256:
+    # Write the holder's unbonding entry: `amount` more unbonding (the delay
+    # restarts for the whole sum; none: the time stays) and `booked`
+    # reserved. Returns the unlock time.
+    unlock_at: uint256 = entry & _UNLOCK_MASK
+    if amount != 0:
+        unlock_at = block.timestamp + self.unbonding_delay
+        self.total_unbonding += amount
+    pending: uint256 = (entry >> _UNBONDING_SHIFT) + amount
+    self._unbonding[holder][operator] = (pending << _UNBONDING_SHIFT) | (booked << _UNLOCK_BITS) | unlock_at
+    return unlock_at
+
+
+@internal
+@view
+def _free_stake(operator: address) -> uint256:
+    # Stake neither locked nor reserved: what an allocation, or a request
+    # while stake is locked, may take. locked <= total_assets is an
+    # invariant of this contract; reserved may exceed the rest (a slash
+    # lowered the assets), and then nothing is free.
+    free: uint256 = unsafe_sub(self.pools[operator].total_assets, self.pools[operator].locked)
+    return free - min(free, self.pools[operator].reserved)
+
+
+@internal
+@view
+def _finalized(operator: address, queue: uint256) -> uint256:
+    # The queue position up to which reservations can be honoured now: the
+    # finalized one, moved on by the unlocked stake beyond what it already
+    # covers, or the tail when nothing is locked.
+    tail: uint256 = queue >> _QUEUE_SHIFT
+    done: uint256 = queue & _QUEUE_MASK
+    locked: uint256 = self.pools[operator].locked
+    if locked == 0:
+        return tail
+    # Honoured reservations all lay before `done`: tail - reserved <= done.
+    covered: uint256 = done + self.pools[operator].reserved - tail
+    unlocked: uint256 = unsafe_sub(self.pools[operator].total_assets, locked)
+    if unlocked <= covered:
+        return done
+    return min(tail, done + unsafe_sub(unlocked, covered))
 
 
 @internal
@@ -1023,3 +1239,10 @@ def _set_min_self_stake_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: min self stake out of bounds"
     self.min_self_stake_bps = new_value
     log governed.ParameterUpdated(name="min_self_stake_bps", value=new_value)
+
+
+@internal
+def _set_min_pool_stake(new_value: uint256):
+    assert new_value <= MAX_MIN_POOL_STAKE, "staking: min pool stake out of bounds"
+    self.min_pool_stake = new_value
+    log governed.ParameterUpdated(name="min_pool_stake", value=new_value)

@@ -185,19 +185,27 @@ def next_block() -> None:
     boa.env.time_travel(blocks=1)
 
 
-def play_one_trainer(arena: Arena, books: Books, trainer: str, validators: list[str]) -> int:
-    """A task played to its end: `trainer` (100 ARENA locked) the only
-    submission, every validator (100 ARENA each) scoring it 1_000; returns
-    the task id, in its finalized phase with nobody claimed yet."""
+def play_one_trainer(
+    arena: Arena,
+    books: Books,
+    trainer: str,
+    validators: list[str],
+    terms: TaskTerms | None = None,
+    stake: int = 100 * WAD,
+) -> int:
+    """A task played to its end: `trainer` (`stake` locked, 100 ARENA by
+    default) the only submission, every validator (100 ARENA each) scoring
+    it 1_000; returns the task id, in its finalized phase with nobody
+    claimed yet."""
     creator = books.actor("creator")
-    task_id = arena.create(creator)
-    arena.join(task_id, trainer, ROLE_TRAINER, 100 * WAD)
+    task_id = arena.create(creator, terms)
+    arena.join(task_id, trainer, ROLE_TRAINER, stake)
     for v in validators:
         arena.join(task_id, v, ROLE_VALIDATOR, 100 * WAD)
     arena.commit_model(task_id, trainer, h("model"), salt_of(trainer))
     arena.to_phase(task_id, PHASE_MODEL_REVEAL)
     arena.reveal_model(task_id, trainer, h("model"), salt_of(trainer))
     arena.to_phase(task_id, PHASE_EVAL_REVEAL)
-    score_round(arena, task_id, {v: [1_000] for v in validators}, creator=creator)
+    score_round(arena, task_id, {v: [1_000] for v in validators}, terms, creator)
     arena.finalize(task_id)
     return task_id

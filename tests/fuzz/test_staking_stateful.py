@@ -2,23 +2,30 @@
 
 The ghost mirrors every pool (assets A, shares S, locked stake and who locked
 it, commission and a pending raise, commission owed, pending stake and the
-activation epoch, what each activation minted), every holder's shares, its
-packed deposit entry waiting for an activation (settled lazily into shares)
-and unbonding entry, each holder's voting power, total_unbonding,
-treasury_owed and the admin's parameters, with the share maths of
-modules/pool_shares.vy in exact integers. After every step the pool records,
-the storage of shares, locked_by, deposit entries and activations, unbonding
-entries and totals on chain must equal the ghost's, word for word, and so
-must the views (pools, shares, assets_of, pending_of, commission_of,
-pool_share_value, locked_by, the stakes, stake_weight) of every pool whose
-ghost state changed. Every rule also expects the exact revert reason when the
-ghost says a call must fail (a commission raise while stake is locked, an
-allocation while a raise waits, a lock or a withdrawal the operator's own
-stake cannot cover, a parameter past its bound, governance naming a protocol
-contract), and the exact return value, events and token movements when it
-must succeed. On top of that model, invariants that need no model (those over
-every holder of a pool are asserted on the ghost's stakes, which the
-invariants then hold to the views):
+activation epoch, what each activation minted, the stake reserved for
+withdrawals and the withdrawal queue), every holder's shares, its packed
+deposit entry waiting for an activation (settled lazily into shares), its
+packed unbonding entry (with its reserved amount) and queue position, each
+holder's voting power, total_unbonding, treasury_owed and the admin's
+parameters, with the share maths of modules/pool_shares.vy in exact
+integers. After every step the pool records, the storage of shares,
+locked_by, deposit entries and activations, unbonding entries, queues and
+queue positions and the totals on chain must equal the ghost's, word for
+word, and so must the views (pools, shares, assets_of, pending_of,
+reserved_of, commission_of, pool_share_value, locked_by, unlocked_stake, the
+stakes, stake_weight) of every pool whose ghost state changed. Every rule
+also expects the exact revert reason when the ghost says a call must fail (a
+commission raise while stake is locked, an allocation while a raise waits or
+into a pool below min_pool_stake, a lock or a withdrawal the operator's own
+stake cannot cover, the operator
+asking back locked stake, an honour before the reserved stake is free or by
+someone else while the holder unbonds, a parameter past its bound,
+governance naming a protocol contract), and the exact return value, events
+and token movements when it must succeed. Rules request locked stake (so it
+is reserved) and honour reservations, by the holder or a keeper. On top of
+that model, invariants that need no model (those over every holder of a pool
+are asserted on the ghost's stakes, which the invariants then hold to the
+views):
 
 1. Token conservation, exact: balanceOf(staking) == sum(A) + sum(pending)
    + total_unbonding + treasury_owed + sum(commission_owed).
@@ -66,9 +73,20 @@ invariants then hold to the views):
    A reward paid while stake waits leaves every pending_of unchanged.
 9. Voting power counts at deposit (waiting or not) and falls by what is asked
    back (to zero at most); total_votes is the sum of everyone's.
+10. A request unbonds what the free stake covers (all of an idle pool, else
+   A - locked - reserved) and reserves the rest, which stays the holder's
+   stake; reserved == the sum of the holders' reservations; no allocation
+   leaves A - locked below reserved; every honoured reservation lay before
+   the queue's finalized position, and what is finalized but not honoured is
+   covered by A - locked while some stake is locked; an honour takes its
+   amount (at most the holder's stake) out within a share's value and never
+   lowers the price.
+11. An allocation succeeds only in a pool holding min_pool_stake at least
+   (after its activation), whatever the parameter was set to.
 
 Teardown (liveness): every allocation is released without a slash, every
-holder unbonds all its stake, waiting stake included (a withdrawal one second
+reservation is honoured (by a keeper, or by the holder when it unbonds
+already), every holder unbonds all its stake, waiting stake included (a withdrawal one second
 before the delay is over reverts, one at the end of it pays), every commission
 is claimed and the treasury swept; then the contract holds exactly sum(A), no
 stake waits, each pool's A is no more than the value of the virtual and the
@@ -117,6 +135,7 @@ POOL_FIELDS = (
     "commission_owed",
     "pending",
     "epoch",
+    "reserved",
 )
 
 MAX_UINT = 2**256 - 1
@@ -127,9 +146,15 @@ MAX_AMOUNT = 10**27
 MAX_TOTAL_SHARES = 10**48
 MAX_SLASH_CEILING_BPS = 5_000
 DEFAULT_MIN_SELF_STAKE_BPS = 1_000
-# A deposit entry is packed as amount << 64 | epoch.
+DEFAULT_MIN_POOL_STAKE = WAD
+MAX_MIN_POOL_STAKE = 1_000_000 * WAD
+# A deposit entry is packed as amount << 64 | epoch; an unbonding entry as
+# amount << 160 | reserved << 64 | unlock_at; a pool's withdrawal queue as
+# tail << 128 | finalized position.
 EPOCH_BITS = 64
 EPOCH_MASK = (1 << EPOCH_BITS) - 1
+UNBONDING_SHIFT = 160
+QUEUE_SHIFT = 128
 
 N_OPERATORS = 3
 N_DELEGATORS = 3
@@ -218,7 +243,15 @@ class GhostPool:
     commission_owed: int = 0
     pending: int = 0
     epoch: int = 0
+    # Stake asked back while locked and not yet honoured: the sum of `booked`.
+    reserved: int = 0
     locked_by: dict[str, int] = field(default_factory=dict)
+    # The withdrawal queue: its tail and finalized position, each holder's
+    # reserved amount (part of its unbonding entry) and queue position.
+    queue_tail: int = 0
+    queue_done: int = 0
+    booked: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
     # Settled shares, and the packed deposit entries exactly as stored.
     shares: dict[str, int] = field(default_factory=dict)
     deposits: dict[str, int] = field(default_factory=dict)
@@ -277,6 +310,23 @@ class GhostPool:
     def min_self_stake_met(self, locked: int, min_self_stake_bps: int) -> bool:
         return self.value(self.operator) * BPS >= locked * min_self_stake_bps
 
+    def free(self) -> int:
+        """unlocked_stake: neither locked nor reserved, 0 at least."""
+        return max(self.total_assets - self.locked - self.reserved, 0)
+
+    def finalized(self) -> int:
+        """The queue position up to which reservations can be honoured now."""
+        if self.locked == 0:
+            return self.queue_tail
+        covered = self.queue_done + self.reserved - self.queue_tail
+        unlocked = self.total_assets - self.locked
+        if unlocked <= covered:
+            return self.queue_done
+        return min(self.queue_tail, self.queue_done + unlocked - covered)
+
+    def honourable(self, holder: str) -> bool:
+        return bool(self.booked.get(holder)) and self.positions[holder] <= self.finalized()
+
     # --- internal steps of the contract ---
 
     def activate(self) -> tuple[int, int, int] | None:
@@ -334,17 +384,17 @@ class GhostPool:
         self.deposits[holder] = waiting << EPOCH_BITS | self.epoch
         return 0, activation
 
-    def request(
-        self, holder: str, value: int, min_self_stake_bps: int
-    ) -> tuple[int, int, tuple | None]:
-        """request_withdraw: (shares burnt, taken from waiting stake, activation)."""
+    def request(self, holder: str, value: int, min_self_stake_bps: int) -> tuple:
+        """request_withdraw: (shares burnt, taken from waiting stake, activation,
+        unbonded now from shares, reserved)."""
         if value == 0:
             raise Revert("staking: zero amount")
         self.settle(holder)
         waiting = self.deposits.get(holder, 0) >> EPOCH_BITS
         from_waiting = min(value, waiting)
         rest = value - from_waiting
-        burnt, activation = 0, None
+        booked = self.booked.get(holder, 0)
+        burnt, activation, now, later = 0, None, 0, 0
         if from_waiting:
             self.deposits[holder] = (waiting - from_waiting) << EPOCH_BITS | self.epoch
             self.pending -= from_waiting
@@ -353,20 +403,56 @@ class GhostPool:
             self.settle(holder)
             assets, shares = self.total_assets, self.total_shares
             held = self.shares.get(holder, 0)
-            if rest > to_assets_down(held, assets, shares):
+            worth = to_assets_down(held, assets, shares)
+            if rest > worth - min(booked, worth):
                 raise Revert("staking: amount exceeds stake")
-            if rest > assets - self.locked:
-                raise Revert("staking: amount exceeds unlocked stake")
-            burnt = to_shares_up(rest, assets, shares)
-            assert burnt <= held
-            self.shares[holder] = held - burnt
+            now = min(rest, self.free()) if self.locked else rest
+            later = rest - now
+            if later:
+                if holder == self.operator:
+                    raise Revert("staking: amount exceeds unlocked stake")
+                self.queue_tail += later
+                self.positions[holder] = self.queue_tail
+                self.reserved += later
+                self.booked[holder] = booked + later
+            if now:
+                burnt = to_shares_up(now, assets, shares)
+                assert burnt <= held
+                self.shares[holder] = held - burnt
+                self.total_shares -= burnt
+                self.total_assets -= now
+                if holder == self.operator and not self.min_self_stake_met(
+                    self.locked, min_self_stake_bps
+                ):
+                    raise Revert("staking: operator's own stake must cover its locked share")
+        return burnt, from_waiting, activation, now, later
+
+    def honour(self, caller: str, holder: str, unbonding: int) -> tuple[int, int, int]:
+        """honour_withdrawal: (the reservation, what starts unbonding, shares burnt)."""
+        booked = self.booked.get(holder, 0)
+        if booked == 0:
+            raise Revert("staking: nothing reserved")
+        if caller != holder and unbonding:
+            raise Revert("staking: the holder is unbonding, only it may honour")
+        done = self.finalized()
+        if self.positions[holder] > done:
+            raise Revert("staking: reserved stake still locked")
+        self.queue_done = done
+        del self.positions[holder]
+        self.booked[holder] = 0
+        self.reserved -= booked
+        self.settle(holder)
+        amount = min(booked, self.value(holder))
+        burnt = 0
+        if amount:
+            burnt = to_shares_up(amount, self.total_assets, self.total_shares)
+            assert burnt <= self.shares.get(holder, 0)
+            self.shares[holder] -= burnt
             self.total_shares -= burnt
-            self.total_assets -= rest
-            if holder == self.operator and not self.min_self_stake_met(
-                self.locked, min_self_stake_bps
-            ):
-                raise Revert("staking: operator's own stake must cover its locked share")
-        return burnt, from_waiting, activation
+            self.total_assets -= amount
+            # The queue's cover: the honour never takes locked stake.
+            assert self.total_assets >= self.locked
+        return booked, amount, burnt
 
     def set_commission(self, bps: int, now: int, max_commission_bps: int) -> str:
         if not self.opened:
@@ -389,7 +475,9 @@ class GhostPool:
         self.pending_commission_at = now + COMMISSION_NOTICE
         return "raise"
 
-    def allocate(self, caller: str, value: int, now: int, min_self_stake_bps: int) -> tuple | None:
+    def allocate(
+        self, caller: str, value: int, now: int, min_self_stake_bps: int, min_pool_stake: int
+    ) -> tuple | None:
         """allocate: the activation it made, if any."""
         if not self.opened:
             raise Revert("staking: no such pool")
@@ -398,7 +486,9 @@ class GhostPool:
         if self.pending_commission_at != 0 and now < self.pending_commission_at:
             raise Revert("staking: a commission raise is pending")
         activation = self.activate()
-        if value > self.total_assets - self.locked:
+        if self.total_assets < min_pool_stake:
+            raise Revert("staking: pool stake below the minimum")
+        if value > self.free():
             raise Revert("staking: not enough unlocked stake")
         if not self.min_self_stake_met(self.locked + value, min_self_stake_bps):
             raise Revert("staking: operator's own stake too low for this lock")
@@ -522,6 +612,7 @@ class StakingLedger(RuleBasedStateMachine):
         assert not self.staking.hasRole(protocol_admin, self.governance)
         assert self.staking.MAX_SLASH_CEILING_BPS() == MAX_SLASH_CEILING_BPS
         assert self.staking.min_self_stake_bps() == DEFAULT_MIN_SELF_STAKE_BPS
+        assert self.staking.min_pool_stake() == DEFAULT_MIN_POOL_STAKE
 
         # Token balances of everyone who deals with the staking contract.
         self.wallet = dict.fromkeys(self.names, 0)
@@ -539,6 +630,7 @@ class StakingLedger(RuleBasedStateMachine):
         self.treasury_owed = 0
         self.max_slash_bps = MAX_SLASH_BPS
         self.min_self_stake_bps = DEFAULT_MIN_SELF_STAKE_BPS
+        self.min_pool_stake = DEFAULT_MIN_POOL_STAKE
         # Share price of each pool after the previous step, and the pools a
         # slash beyond the operator's stake hit during the current step (2).
         self.last_price = {op: pool.price() for op, pool in self.pools.items()}
@@ -746,9 +838,9 @@ class StakingLedger(RuleBasedStateMachine):
         holder, op = self._draw_pair(data, candidates)
         pool = self.pools[op]
         stake, waiting = pool.stake(holder), pool.waiting(holder)
-        unlocked = pool.total_assets - pool.locked
+        free = pool.free() if pool.locked else pool.total_assets
         amounts = [
-            up_to(min(stake, waiting + unlocked), 1_000),
+            up_to(min(stake, waiting + free), 1_000),
             up_to(stake, 1_000 * WAD),
             up_to(waiting, 1_000),
         ]
@@ -762,32 +854,48 @@ class StakingLedger(RuleBasedStateMachine):
     def _request_withdraw(self, holder: str, op: str, value: int) -> bool:
         pool = self.pools[op]
         stake, waiting = pool.stake(holder), pool.waiting(holder)
-        unlocked = pool.total_assets - pool.locked
+        free = pool.free() if pool.locked else pool.total_assets
         self._story(
-            f"{self.names[holder]} requests {value} from {self.names[op]} "
-            f"(stake {stake}, {waiting} of it waiting, unlocked {unlocked})"
+            f"{self.names[holder]} requests {value} from {self.names[op]} (stake {stake}, "
+            f"{waiting} of it waiting, {pool.booked.get(holder, 0)} reserved, free {free})"
         )
         trial, result = self._trial(op, "request", holder, value, self.min_self_stake_bps)
         if trial is None:
             self._reverts(result, holder, self.staking.request_withdraw, op, value)
             return False
-        burnt, from_waiting, activation = result
+        burnt, from_waiting, activation, now_part, later = result
+        unbonded = from_waiting + now_part
 
         old_price = pool.price()
         before, waiting_before = stake, waiting
         with boa.env.prank(holder):
             unlock_at = self.staking.request_withdraw(op, value)
-        assert unlock_at == now() + UNBONDING_DELAY
         self._check_activation(op, activation, old_price)
-        (log,) = self._logs("WithdrawRequested")
-        assert (log.operator, log.holder, log.assets, log.shares) == (op, holder, value, burnt)
-        assert log.unlock_at == unlock_at
+        requested = self._logs("WithdrawRequested")
+        if unbonded:
+            assert unlock_at == now() + UNBONDING_DELAY
+            (log,) = requested
+            assert (log.operator, log.holder, log.assets) == (op, holder, unbonded)
+            assert (log.shares, log.unlock_at) == (burnt, unlock_at)
+            entry = self.unbonding.setdefault((holder, op), Unbonding())
+            entry.amount += unbonded
+            entry.unlock_at = unlock_at
+            entry.requested_at = now()
+            self.total_unbonding += unbonded
+        else:
+            assert unlock_at == 0 and requested == []
+        reserved = self._logs("WithdrawReserved")
+        if later:
+            # 10: what the free stake cannot cover is reserved, at the tail.
+            (log,) = reserved
+            assert (log.operator, log.holder, log.assets) == (op, holder, later)
+            assert log.position == trial.queue_tail == trial.positions[holder]
+            event("a request reserves locked stake")
+            if unbonded:
+                event("a request unbonds part and reserves the rest")
+        else:
+            assert reserved == []
         self.pools[op] = pool = trial
-        entry = self.unbonding.setdefault((holder, op), Unbonding())
-        entry.amount += value
-        entry.unlock_at = unlock_at
-        entry.requested_at = now()
-        self.total_unbonding += value
         lost_votes = min(value, self.votes[holder])
         self.votes[holder] -= lost_votes
         assert self.staking.votes(holder) == self.votes[holder]
@@ -796,17 +904,18 @@ class StakingLedger(RuleBasedStateMachine):
         assert self.staking.pending_of(op, holder) == waiting_before - from_waiting
         if from_waiting:
             event("a request takes waiting stake")
-        # ...then the caller's stake falls by the amount, plus under one share's
-        # value (and an activation's rounding, when one came first).
+        # ...then the caller's stake falls by what unbonds now, plus under one
+        # share's value (and an activation's rounding, when one came first);
+        # reserved stake stays the caller's.
         lost = before - self.staking.assets_of(op, holder)
         slack = 0
         if activation:
             event("a request from an idle pool activates its pending stake")
             slack = 2 * ceil(pool.price()) + 2
         if burnt:
-            assert value - slack <= lost <= value + ceil(old_price) + slack, (lost, value, slack)
+            assert unbonded - slack <= lost <= unbonded + ceil(old_price) + slack, (lost, slack)
         else:
-            assert lost == value and activation is None
+            assert lost == unbonded and activation is None
         if holder == op and burnt:
             # 5: the operator keeps its share of what is locked.
             own = self.staking.assets_of(op, op) - self.staking.pending_of(op, op)
@@ -814,7 +923,86 @@ class StakingLedger(RuleBasedStateMachine):
             assert own == pool.value(op)
             if pool.locked:
                 event("an operator takes back own stake while some is locked")
-        note(f"  -> burnt {burnt} shares; {entry.amount} pending, unlocks at {unlock_at}")
+        note(f"  -> burnt {burnt} shares, unbonding {unbonded}, reserved {later}")
+        return True
+
+    @rule(data=st.data())
+    def request_locked_stake(self, data):
+        """A holder (not the operator, which reserves nothing) of a pool with
+        stake locked asks back more than the pool's free stake (often all it
+        has): the rest is reserved."""
+        candidates = [
+            (h, op)
+            for op, pool in self.pools.items()
+            if pool.locked
+            for h in self._in_pool(op)
+            if h != op and pool.value(h) > pool.booked.get(h, 0)
+        ]
+        if not candidates:
+            return
+        holder, op = data.draw(st.sampled_from(candidates), label="holder, operator")
+        pool = self.pools[op]
+        waiting = pool.waiting(holder)
+        room = waiting + pool.value(holder) - pool.booked.get(holder, 0)
+        least = min(room, waiting + pool.free() + 1)
+        value = data.draw(
+            st.one_of(st.just(room), st.integers(min_value=least, max_value=room)),
+            label="amount",
+        )
+        self._request_withdraw(holder, op, value)
+
+    @rule(data=st.data(), by=st.sampled_from(["holder", "keeper"]))
+    def honour_withdrawal(self, data, by):
+        booked = [(h, op) for op, pool in self.pools.items() for h, b in pool.booked.items() if b]
+        holder, op = self._draw_pair(data, booked)
+        self._honour(self.outsider if by == "keeper" else holder, holder, op)
+
+    def _honour(self, caller: str, holder: str, op: str) -> bool:
+        pool = self.pools[op]
+        entry = self.unbonding.get((holder, op), Unbonding())
+        self._story(
+            f"{self.names[caller]} honours {self.names[holder]}'s reservation of "
+            f"{pool.booked.get(holder, 0)} in {self.names[op]} (position "
+            f"{pool.positions.get(holder)}, finalized {pool.finalized()} of {pool.queue_tail})"
+        )
+        assert self.staking.reserved_of(op, holder) == (
+            pool.booked.get(holder, 0),
+            pool.honourable(holder),
+        )
+        trial, result = self._trial(op, "honour", caller, holder, entry.amount)
+        if trial is None:
+            unlocked = pool.total_assets - pool.locked
+            if result == "staking: reserved stake still locked" and unlocked >= pool.booked[holder]:
+                event("a reservation waits behind earlier ones")
+            self._reverts(result, caller, self.staking.honour_withdrawal, op, holder)
+            return False
+        booked, amount, burnt = result
+        old_price, stake = pool.price(), pool.stake(holder)
+        with boa.env.prank(caller):
+            assert self.staking.honour_withdrawal(op, holder) == amount
+        (log,) = self._logs("WithdrawHonoured")
+        assert (log.operator, log.holder, log.reserved, log.assets, log.shares) == (
+            op,
+            holder,
+            booked,
+            amount,
+            burnt,
+        )
+        self.pools[op] = pool = trial
+        if amount:
+            entry = self.unbonding.setdefault((holder, op), Unbonding())
+            entry.amount += amount
+            entry.unlock_at = now() + UNBONDING_DELAY
+            entry.requested_at = now()
+            self.total_unbonding += amount
+        assert log.unlock_at == entry.unlock_at
+        event("a reservation honoured" if amount == booked else "a slashed reservation honoured")
+        # 10: the stake falls by the amount, within a share's value; the price
+        # does not fall.
+        lost = stake - pool.stake(holder)
+        assert amount <= lost <= amount + ceil(old_price)
+        assert pool.price() >= old_price
+        note(f"  -> {amount} of {booked} reserved starts unbonding")
         return True
 
     @rule(data=st.data())
@@ -907,14 +1095,17 @@ class StakingLedger(RuleBasedStateMachine):
     @rule(by=protocol_index, data=st.data())
     def allocate(self, by, data):
         caller = self.protocols[by]
-        # Pools with stake waiting, so that allocations activate it.
-        waiting = [op for op, pool in self.pools.items() if pool.opened and pool.pending]
+        # Pools with stake waiting, so that allocations activate it, or
+        # reserved, so that they lock beside it.
+        waiting = [
+            op for op, pool in self.pools.items() if pool.opened and (pool.pending or pool.reserved)
+        ]
         op = self._draw_operator(data, waiting)
         pool = self.pools[op]
         # What the pool will have after the allocation activates its pending stake.
         after = copy.deepcopy(pool)
         after.activate()
-        unlocked = after.total_assets - after.locked
+        unlocked = after.free()
         # Most the operator's own stake lets the pool lock.
         own_cap = (
             after.value(op) * BPS // self.min_self_stake_bps - after.locked
@@ -930,10 +1121,12 @@ class StakingLedger(RuleBasedStateMachine):
     def _allocate(self, caller: str, op: str, value: int) -> None:
         pool = self.pools[op]
         self._story(
-            f"{self.names[caller]} allocates {value} of {self.names[op]} (unlocked "
-            f"{pool.total_assets - pool.locked}, pending {pool.pending}, own {pool.value(op)})"
+            f"{self.names[caller]} allocates {value} of {self.names[op]} (free "
+            f"{pool.free()}, pending {pool.pending}, own {pool.value(op)})"
         )
-        trial, result = self._trial(op, "allocate", caller, value, now(), self.min_self_stake_bps)
+        trial, result = self._trial(
+            op, "allocate", caller, value, now(), self.min_self_stake_bps, self.min_pool_stake
+        )
         if trial is None:
             self._reverts(result, caller, self.staking.allocate, op, value)
             return
@@ -958,6 +1151,12 @@ class StakingLedger(RuleBasedStateMachine):
                 assert pool.waiting(holder) == 0
         if activation:
             event("an allocation activates pending stake")
+        # 11: only a pool holding min_pool_stake is locked.
+        assert pool.total_assets >= self.min_pool_stake
+        # 10: no allocation locks reserved stake.
+        assert pool.total_assets - pool.locked >= pool.reserved
+        if pool.reserved:
+            event("an allocation beside reserved stake")
         # 5: the operator's stake covers its share of what is now locked.
         own = self.staking.assets_of(op, op) - self.staking.pending_of(op, op)
         assert own * BPS >= pool.locked * self.min_self_stake_bps
@@ -1142,6 +1341,36 @@ class StakingLedger(RuleBasedStateMachine):
         assert getattr(self.staking, name)() == value
 
     @rule(
+        value=st.one_of(
+            st.just(0),
+            st.just(DEFAULT_MIN_POOL_STAKE),
+            st.integers(min_value=0, max_value=10_000 * WAD),
+            st.just(MAX_MIN_POOL_STAKE),
+            st.integers(min_value=MAX_MIN_POOL_STAKE + 1, max_value=2 * MAX_MIN_POOL_STAKE),
+        ),
+        by=st.sampled_from(["admin", "governance", "outsider"]),
+    )
+    def set_min_pool_stake(self, value, by):
+        """The least total assets a pool needs to be locked (0 lets dust pools in)."""
+        caller = {"admin": self.admin, "governance": self.governance}.get(by, self.outsider)
+        self._story(f"{by} sets min_pool_stake to {value}")
+        if caller == self.outsider:
+            reason = "staking: caller is not the admin"
+        elif value > MAX_MIN_POOL_STAKE:
+            reason = "staking: min pool stake out of bounds"
+        else:
+            reason = None
+        if reason:
+            self._reverts(reason, caller, self.staking.set_min_pool_stake, value)
+            return
+        with boa.env.prank(caller):
+            self.staking.set_min_pool_stake(value)
+        (log,) = self._logs("ParameterUpdated")
+        assert (log.name, log.value) == ("min_pool_stake", value)
+        self.min_pool_stake = value
+        assert self.staking.min_pool_stake() == value
+
+    @rule(
         role=st.sampled_from(["PROTOCOL_ROLE", "PROTOCOL_ADMIN_ROLE"]),
         by=st.sampled_from(["governance", "outsider"]),
     )
@@ -1221,6 +1450,16 @@ class StakingLedger(RuleBasedStateMachine):
             assert self.staking.unbonding_of(holder, op) == (entry.amount, entry.unlock_at)
             # Invariant 3, on the ghost side: the unlock time is a full delay away.
             assert entry.unlock_at == entry.requested_at + UNBONDING_DELAY
+        for op, pool in self.pools.items():
+            # The unbonding entries, reservations and queue, word for word.
+            for h in self.holders:
+                entry = self.unbonding.get((h, op), Unbonding())
+                word = entry.amount << UNBONDING_SHIFT
+                word |= pool.booked.get(h, 0) << EPOCH_BITS | entry.unlock_at
+                assert self._storage("_unbonding", h, op) == word, self.names[h]
+                assert self._storage("_reservations", op, h) == pool.positions.get(h, 0)
+            queue = pool.queue_tail << QUEUE_SHIFT | pool.queue_done
+            assert self._storage("_queue", op) == queue, self.names[op]
         assert self._word("total_unbonding") == self.total_unbonding
         assert self._word("treasury_owed") == self.treasury_owed
         # 9: total_votes is everyone's voting power together.
@@ -1259,12 +1498,23 @@ class StakingLedger(RuleBasedStateMachine):
         self.slashed_pools.clear()
 
     def _check_locks(self, op: str) -> None:
-        """5: locked <= A, locked is the sum of locked_by, unlocked == A - locked."""
+        """5: locked <= A, locked is the sum of locked_by, unlocked_stake ==
+        A - locked - reserved (0 at least); 10: the withdrawal queue."""
         pool = self.pools[op]
         by = [self.staking.locked_by(op, p) for p in self.protocols]
         assert by == [pool.locked_by.get(p, 0) for p in self.protocols]
         assert sum(by) == pool.locked <= pool.total_assets
-        assert self.staking.unlocked_stake(op) == pool.total_assets - pool.locked
+        assert self.staking.unlocked_stake(op) == pool.free()
+        # 10: reserved is the holders' reservations together; every honoured
+        # one lay before the finalized position, and what is finalized but not
+        # honoured is covered by the unlocked stake while some is locked.
+        assert pool.reserved == sum(pool.booked.values())
+        head = pool.queue_tail - pool.reserved
+        assert head <= pool.queue_done <= pool.queue_tail
+        if pool.locked:
+            assert pool.total_assets - pool.locked >= pool.queue_done - head
+        for holder, booked in pool.booked.items():
+            assert self.staking.reserved_of(op, holder) == (booked, pool.honourable(holder))
 
     def _check_holders_and_stakes(self, op: str) -> None:
         """The views; 6: holders' stakes within dust of A; 7: the stakes and weights."""
@@ -1308,6 +1558,13 @@ class StakingLedger(RuleBasedStateMachine):
             for p, locked in list(pool.locked_by.items()):
                 if locked:
                     assert self._release(p, op, locked, 0)
+        # With nothing locked, every reservation can be honoured, by anyone
+        # (the holder, when part of its stake is already unbonding).
+        for op, pool in self.pools.items():
+            for holder, booked in list(pool.booked.items()):
+                if booked:
+                    caller = holder if (holder, op) in self.unbonding else self.outsider
+                    assert self._honour(caller, holder, op)
         # A request's rounding (or the activation it makes) can leave the rest
         # of a holder's shares worth a wei again (the price rises), hence the loop.
         for _ in range(5):

@@ -3,8 +3,8 @@
 Each example is one task on a fresh deployment (token + staking + task
 manager): 1-10 trainers and 1-6 validators, each an operator with its own pool
 (random own stake and commission) and 0-3 delegators, random reward terms
-(gamma, q, fee, tolerance, slashes, staking's max slash and delegation
-weight), and a plan per participant:
+(gamma, q, fee, tolerance, slashes, staking's max slash, delegation weight
+and minimum pool stake), and a plan per participant:
 
 - trainer: honest, never commits, never reveals, reveals with a wrong salt
   first (which must revert) then for real or never, copies another trainer's
@@ -188,6 +188,7 @@ class Scenario:
     nonreveal_slash_bps: int
     max_slash_bps: int
     delegation_weight_bps: int
+    min_pool_stake: int
     creator_reveals: bool
     turns: list[int]  # order in which trainers commit when the teardown plays on
     claim_order: list[int]
@@ -290,6 +291,16 @@ def scenarios(draw) -> Scenario:
         delegation_weight_bps=draw(
             st.one_of(st.just(BPS), st.integers(min_value=0, max_value=BPS))
         ),
+        # Mostly none, so that dust pools join as well; sometimes staking's
+        # default of 1 ARENA or more (its own tests: test_dust_pool.py).
+        min_pool_stake=draw(
+            st.one_of(
+                st.just(0),
+                st.just(0),
+                st.just(WAD),
+                st.integers(min_value=0, max_value=1_000 * WAD),
+            )
+        ),
         creator_reveals=draw(st.sampled_from([True, True, True, True, False])),
         turns=draw(st.permutations(range(n_t))),
         claim_order=draw(st.permutations(range(n_t + n_v))),
@@ -362,12 +373,15 @@ class TaskLifecycle(RuleBasedStateMachine):
             self.tasks.set_floors(0, 0, 0)
             self.staking.set_max_slash_bps(s.max_slash_bps)
             self.staking.set_delegation_weight_bps(s.delegation_weight_bps)
+            self.staking.set_min_pool_stake(s.min_pool_stake)
         self.min_self_stake_bps = self.staking.min_self_stake_bps()
+        self.min_pool_stake = s.min_pool_stake
         note(
             f"terms: reward {s.reward}, bond {s.bond}, gamma {s.gamma_wad}, q {s.q_wad}, "
             f"fee {s.protocol_fee_bps} bps, tolerance {s.tolerance_bps} bps, slashes "
             f"{s.plagiarism_slash_bps}/{s.nonreveal_slash_bps} bps (max {s.max_slash_bps}), "
-            f"epsilon {s.delegation_weight_bps} bps, caps {s.max_trainers}/{s.max_validators}"
+            f"epsilon {s.delegation_weight_bps} bps, caps {s.max_trainers}/{s.max_validators}, "
+            f"min pool stake {s.min_pool_stake}"
         )
 
         self.creator = a.actor("creator", s.reward + s.bond + WAD)
@@ -417,6 +431,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.paid = 0  # rewards paid by claims
         self.slashed = 0
         self.phase_seen = PHASE_SUBMIT
+        # (holder, pool) of every withdrawal that reserved locked stake.
+        self.reservations: set[tuple[str, str]] = set()
         self.passive = {
             x: self.token.balanceOf(x) for x in self.names if x not in (self.creator, a.treasury)
         }
@@ -600,6 +616,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         cap = s.max_trainers if trainer else s.max_validators
         if len(self._joined(p.role)) >= cap:
             reason = f"task: {'trainer' if trainer else 'validator'} slots are full"
+        elif pool.total_assets < self.min_pool_stake:
+            reason = "staking: pool stake below the minimum"
         elif amount > unlocked:
             reason = "staking: not enough unlocked stake"
         elif own * BPS < (pool.locked + amount) * self.min_self_stake_bps:
@@ -961,8 +979,8 @@ class TaskLifecycle(RuleBasedStateMachine):
     )
     def delegator(self, data, withdraw, amount):
         """A delegator stakes more (it waits for activation while the pool is
-        locked), or asks to withdraw (its waiting stake first, then only
-        unlocked stake can leave)."""
+        locked), or asks to withdraw (its waiting stake first, then the pool's
+        free stake; what is locked is reserved)."""
         if not self.delegators:
             self._story("no delegator")
             return
@@ -997,21 +1015,21 @@ class TaskLifecycle(RuleBasedStateMachine):
             return
         stake = self.staking.assets_of(p.address, holder)
         waiting = self.staking.pending_of(p.address, holder)
-        unlocked = pool.total_assets - pool.locked
+        booked = self.staking.reserved_of(p.address, holder)[0]
+        free = pool.total_assets
+        if pool.locked:
+            free = max(pool.total_assets - pool.locked - pool.reserved, 0)
         amount = data.draw(st.integers(min_value=1, max_value=max(1, stake)), label="amount")
         self._story(
             f"{self.names[holder]} asks to withdraw {amount} of its {stake} from {p.name} "
-            f"({waiting} of it waiting, unlocked {unlocked})"
+            f"({waiting} of it waiting, {booked} reserved, free {free})"
         )
-        # Waiting stake goes first, whole; only the rest draws on the shares.
+        # Waiting stake goes first, whole; only the rest draws on the shares,
+        # less what the delegator has reserved already.
         rest = amount - min(amount, waiting)
-        if amount > stake:
+        shares_worth = stake - waiting
+        if rest > shares_worth - min(booked, shares_worth):
             reason = "staking: amount exceeds stake"
-        elif rest > unlocked:
-            reason = "staking: amount exceeds unlocked stake"
-        else:
-            reason = None
-        if reason:
             self._reverts(reason, holder, self.staking.request_withdraw, p.address, amount)
             return
         with boa.env.prank(holder):
@@ -1019,6 +1037,13 @@ class TaskLifecycle(RuleBasedStateMachine):
         if amount > rest:
             event("a withdrawal takes waiting stake")
         assert self.staking.pending_of(p.address, holder) == waiting - (amount - rest)
+        # What the free stake cannot cover is reserved: still shares, never
+        # locked again, honoured once the task releases it.
+        later = max(rest - free, 0)
+        assert self.staking.reserved_of(p.address, holder)[0] == booked + later
+        if later:
+            event("a withdrawal reserves locked stake")
+            self.reservations.add((holder, p.address))
 
     @rule(
         kind=st.sampled_from(
@@ -1248,7 +1273,16 @@ class TaskLifecycle(RuleBasedStateMachine):
         for p in self.people:
             pool = self.staking.pools(p.address)
             assert pool.locked == 0 and self.staking.locked_by(p.address, self.tasks) == 0
-            assert self.staking.unlocked_stake(p.address) == pool.total_assets
+            free = max(pool.total_assets - pool.reserved, 0)
+            assert self.staking.unlocked_stake(p.address) == free
+        # Every reservation can now be honoured, by anyone.
+        for holder, pool_address in sorted(self.reservations):
+            booked, ready = self.staking.reserved_of(pool_address, holder)
+            assert booked and ready, self.names[holder]
+            unbonding = self.staking.unbonding_of(holder, pool_address)[0]
+            with boa.env.prank(holder if unbonding else self.outsider):
+                self.staking.honour_withdrawal(pool_address, holder)
+            assert self.staking.reserved_of(pool_address, holder) == (0, False)
         # The creator paid its bond if cancelled, and gamma of the reward when
         # a trainer revealed a model of its own; otherwise the whole reward,
         # less the rounding dust, unless nobody joined (then nothing). The

@@ -16,6 +16,7 @@ from ape_arena._cli.stake import (
     claim,
     commission,
     delegate,
+    honour,
     pool,
     position,
     stake,
@@ -44,6 +45,7 @@ cli.add_command(pool)
 cli.add_command(stake)
 cli.add_command(delegate)
 cli.add_command(undelegate)
+cli.add_command(honour)
 cli.add_command(withdraw)
 cli.add_command(commission)
 cli.add_command(claim)

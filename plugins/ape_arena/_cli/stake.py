@@ -1,4 +1,4 @@
-"""`ape arena pool|stake|delegate|undelegate|withdraw|commission|claim|position`:
+"""`ape arena pool|stake|delegate|undelegate|honour|withdraw|commission|claim|position`:
 staking pools, delegation, unbonding, commission and task claims.
 
 Amounts are ARENA as decimals (1000, 2.5). A command that moves tokens into
@@ -137,18 +137,52 @@ def undelegate(cli_ctx, provider, account, operator, amount):
     """Ask AMOUNT ARENA of your stake back from OPERATOR's pool (your own
     pool included). It stops earning at once and can be withdrawn with
     `ape arena withdraw OPERATOR` after the unbonding delay; a new request
-    adds to a pending one and restarts the delay for the whole sum."""
+    adds to a pending one and restarts the delay for the whole sum. Stake
+    of someone else's pool that is locked in running tasks is reserved:
+    no task can lock it again, and `ape arena honour OPERATOR` starts its
+    unbonding once those tasks are claimed."""
     from ape_arena.chain.staking import pool_words
     from ape_arena.units import format_arena as arena
     from ape_arena.units import when
 
     operator, wei = _amount_to(operator, amount)
     result = _client(cli_ctx, provider, account).undelegate(operator, wei)
+    where = pool_words(operator, str(account.address))
+    unbonding = wei - result.reserved
+    if unbonding:
+        click.echo(
+            f"Unbonding {arena(unbonding)} ARENA from {where} "
+            f"({arena(result.pending)} ARENA in all); withdraw it from "
+            f"{when(result.unlock_at)} with `ape arena withdraw {operator}`."
+        )
+    if result.reserved:
+        click.echo(
+            f"Reserved {arena(result.reserved)} ARENA of {where} that running tasks lock: no "
+            f"task can lock it again; start its unbonding with `ape arena honour {operator}` "
+            "once those tasks are claimed."
+        )
+
+
+@click.command(cls=ArenaCommand, short_help="Start the unbonding of a reserved withdrawal")
+@ape_cli_context()
+@account_option()
+@click.argument("operator")
+@click.argument("holder", required=False)
+def honour(cli_ctx, provider, account, operator, holder):
+    """Start the unbonding of HOLDER's (default: your) reserved withdrawal
+    from OPERATOR's pool, once the tasks that locked it are claimed. Anyone
+    may, unless HOLDER already has stake unbonding from that pool."""
+    from ape_arena.chain.staking import pool_words, resolve_address
+    from ape_arena.units import format_arena as arena
+    from ape_arena.units import when
+
+    operator = resolve_address(operator)
+    holder = resolve_address(holder) if holder else str(account.address)
+    result = _client(cli_ctx, provider, account).honour(operator, holder)
     click.echo(
-        f"Unbonding {arena(result.amount)} ARENA from "
-        f"{pool_words(operator, str(account.address))} "
-        f"({arena(result.pending)} ARENA in all); withdraw it from "
-        f"{when(result.unlock_at)} with `ape arena withdraw {operator}`."
+        f"Unbonding {arena(result.amount)} ARENA of {holder} from "
+        f"{pool_words(operator, holder)} ({arena(result.pending)} ARENA in all); "
+        f"withdraw it from {when(result.unlock_at)} with `ape arena withdraw {operator}`."
     )
 
 
@@ -292,6 +326,7 @@ def position(cli_ctx, provider, account, address):
             ("total assets", f"{arena(pool.total_assets)} ARENA"),
             ("locked in tasks", f"{arena(pool.locked)} ARENA"),
             ("waiting stake", f"{arena(pool.waiting)} ARENA"),
+            ("reserved for withdrawals", f"{arena(pool.reserved)} ARENA"),
             ("unlocked", f"{arena(pool.unlocked)} ARENA"),
             ("commission owed", f"{arena(pool.commission_owed)} ARENA"),
         ]
@@ -311,9 +346,23 @@ def position(cli_ctx, provider, account, address):
         return
     table(
         "Stakes in other pools",
-        ["operator", "stake ARENA", "of it waiting", "unbonding ARENA", "withdrawable from"],
         [
-            (s.operator, arena(s.assets), arena(s.waiting), arena(s.unbonding), unlock(s))
+            "operator",
+            "stake ARENA",
+            "of it waiting",
+            "of it reserved",
+            "unbonding ARENA",
+            "withdrawable from",
+        ],
+        [
+            (
+                s.operator,
+                arena(s.assets),
+                arena(s.waiting),
+                arena(s.reserved),
+                arena(s.unbonding),
+                unlock(s),
+            )
             for s in p.stakes
         ],
     )

@@ -102,6 +102,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         "bps",
         "least own stake an operator keeps against what its pool has locked",
     ),
+    Parameter(
+        "staking",
+        "min_pool_stake",
+        0,
+        1_000_000 * WAD,
+        "wei",
+        "least total stake a pool needs to be locked for a task",
+    ),
     Parameter("staking", "treasury", None, None, "address", "receiver of slashed stake"),
     Parameter(
         "tasks",

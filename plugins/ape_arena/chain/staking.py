@@ -84,10 +84,13 @@ class Sent:
 
 @dataclass(frozen=True)
 class Unbonding:
-    amount: int  # asked back by this request
+    amount: int  # asked back by this request (or honoured)
     pending: int  # everything now unbonding from the pool, this request included
-    unlock_at: int
+    unlock_at: int  # 0 when nothing of it unbonds yet
     receipt: Any
+    # Part of the request that was locked in running tasks: reserved, to be
+    # honoured (`honour`) once those tasks release it.
+    reserved: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,12 @@ class PoolView:
     delegated_stake: int
     total_assets: int
     locked: int
-    unlocked: int
+    unlocked: int  # neither locked nor reserved: what a new lock may take
     commission_owed: int
     # Stake deposited while some of the pool was locked, not yet shares.
     waiting: int = 0
+    # Stake its holders asked back while it was locked, not yet honoured.
+    reserved: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class StakeView:
     unbonding: int
     unlock_at: int
     waiting: int = 0
+    reserved: int = 0  # asked back while locked, waiting to be honoured
 
 
 @dataclass(frozen=True)
@@ -205,18 +211,61 @@ class StakingClient:
                 f"{me} has {_arena(held)} ARENA in {pool}, less than {_arena(amount)}; ask for "
                 f"at most {_arena(held)}."
             )
-        # Stake still waiting for activation comes back first, locked or not.
-        free = int(staking.pending_of(operator, me)) + int(staking.unlocked_stake(operator))
-        if amount > free:
+        # Stake still waiting for activation comes back first, locked or not;
+        # then the pool's free stake (all of it when nothing is locked).
+        # Others' requests for more reserve the rest; the operator's cannot.
+        booked = int(staking.reserved_of(operator, me)[0])
+        if amount > held - booked:
             raise StakingError(
-                f"Only {_arena(free)} ARENA of {pool} can leave now, the rest is locked in "
-                f"running tasks; ask for at most {_arena(free)} or wait until those tasks "
-                "are claimed."
+                f"{me} has {_arena(held)} ARENA in {pool}, {_arena(booked)} of it already "
+                f"asked back; ask for at most {_arena(held - booked)}."
+            )
+        waiting = int(staking.pending_of(operator, me))
+        record = staking.pools(operator)
+        free = int(record.total_assets)
+        if int(record.locked):
+            free = int(staking.unlocked_stake(operator))
+        reserved = max(amount - waiting - free, 0)
+        if reserved and operator.lower() == me.lower():
+            raise StakingError(
+                f"Only {_arena(waiting + free)} ARENA of {pool} can leave now, the rest is "
+                f"locked in running tasks; ask for at most {_arena(waiting + free)} or wait "
+                "until those tasks are claimed."
             )
         receipt = self._send("the withdrawal request", "request_withdraw", operator, amount)
         log = receipt_event(receipt, "WithdrawRequested")
         pending, unlock_at = staking.unbonding_of(me, operator)
-        return Unbonding(amount, pending, log.unlock_at if log is not None else unlock_at, receipt)
+        unlock_at = int(log.unlock_at) if log is not None else 0
+        return Unbonding(amount, int(pending), unlock_at, receipt, reserved)
+
+    def honour(self, operator: str, holder: str | None = None) -> Unbonding:
+        """Start the unbonding of `holder`'s (by default the account's)
+        reserved withdrawal from `operator`'s pool, once its stake is free."""
+        staking, me = self.staking, self.me
+        holder = holder or me
+        booked, ready = staking.reserved_of(operator, holder)
+        pool = pool_words(operator, holder)
+        if not int(booked):
+            raise StakingError(
+                f"{holder} has no reserved withdrawal from {pool}; a request for locked stake "
+                f"reserves it (`ape arena undelegate {operator} AMOUNT`)."
+            )
+        if not ready:
+            raise StakingError(
+                f"The {_arena(int(booked))} ARENA {holder} reserved in {pool} are still locked "
+                "in running tasks (or wait behind earlier reservations); honour them once those "
+                "tasks are claimed."
+            )
+        if holder.lower() != me.lower() and staking.unbonding_of(holder, operator)[0]:
+            raise StakingError(
+                f"{holder} has stake unbonding from {pool}; honouring restarts its delay, so "
+                "only the holder may do it now."
+            )
+        receipt = self._send("the honour", "honour_withdrawal", operator, holder)
+        log = receipt_event(receipt, "WithdrawHonoured")
+        pending, unlock_at = staking.unbonding_of(holder, operator)
+        amount = int(log.assets) if log is not None else int(booked)
+        return Unbonding(amount, int(pending), int(unlock_at), receipt)
 
     def withdraw(self, operator: str) -> Sent:
         """Take back what finished unbonding from `operator`'s pool."""
@@ -314,6 +363,7 @@ class StakingClient:
             unlocked=int(staking.unlocked_stake(address)),
             commission_owed=int(p.commission_owed),
             waiting=int(p.pending),
+            reserved=int(p.reserved),
         )
         stakes = []
         for operator in self.delegated_operators(address):
@@ -348,6 +398,7 @@ class StakingClient:
             unbonding=int(unbonding),
             unlock_at=int(unlock_at),
             waiting=int(self.staking.pending_of(operator, holder)),
+            reserved=int(self.staking.reserved_of(operator, holder)[0]),
         )
 
     # --- checks -----------------------------------------------------------

@@ -473,6 +473,15 @@ class TaskClient:
                 f"{account} has no staking pool; open one first with "
                 "`ape arena pool open --commission BPS --stake AMOUNT`."
             )
+        # A join locks the pool's stake: the pool needs min_pool_stake in all.
+        pool = staking.pools(account)
+        held, minimum = int(pool.total_assets) + int(pool.pending), int(staking.min_pool_stake())
+        if held < minimum:
+            raise TaskError(
+                f"{account}'s pool holds {format_arena(held)} ARENA, below the "
+                f"{format_arena(minimum)} ARENA a pool needs to join a task; "
+                "stake more with `ape arena stake AMOUNT`."
+            )
         unlocked = int(staking.unlocked_stake(account))
         if unlocked < amount:
             raise TaskError(

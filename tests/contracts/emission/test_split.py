@@ -113,7 +113,10 @@ def test_joined_stake_counts_once_committed(arena, desk, tm, start):
     expect_split(arena, [idle, busy], D, [D // 4, 3 * D // 4])
 
 
-def test_a_share_that_rounds_to_zero_is_not_funded(arena, desk, tm, start):
+def test_a_share_that_rounds_to_zero_is_not_funded(arena, desk, tm, start, governor):
+    # A one-wei pool joins only without staking's minimum pool stake.
+    with boa.env.prank(governor):
+        arena.staking.set_min_pool_stake(0)
     tiny = desk.verified(trainers=[1])
     large = desk.verified(trainers=[1_000 * WAD])
     arena.warp_to(start + 1)

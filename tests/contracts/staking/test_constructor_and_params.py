@@ -9,6 +9,7 @@ from support.constants import (
     MAX_SLASH_BPS,
     MAX_SUPPLY,
     UNBONDING_DELAY,
+    WAD,
     ZERO_ADDRESS,
 )
 
@@ -44,6 +45,9 @@ def test_parameters_and_roles(staking, token, admin, deployer, slash_treasury):
     assert staking.max_commission_bps() == MAX_COMMISSION_BPS
     assert staking.max_slash_bps() == MAX_SLASH_BPS
     assert staking.delegation_weight_bps() == DELEGATION_WEIGHT_BPS
+    # Set by the constructor, not among its arguments.
+    assert staking.min_pool_stake() == WAD
+    assert staking.MAX_MIN_POOL_STAKE() == 1_000_000 * WAD
     assert staking.hasRole(staking.DEFAULT_ADMIN_ROLE(), admin)
     assert not staking.hasRole(staking.DEFAULT_ADMIN_ROLE(), deployer)
     assert staking.PROTOCOL_ROLE() == boa.eval('keccak256("PROTOCOL_ROLE")')
@@ -61,6 +65,7 @@ def test_constructor_logs_every_parameter(staking_partial, token, admin, slash_t
         "max_slash_bps",
         "delegation_weight_bps",
         "min_self_stake_bps",
+        "min_pool_stake",
     ]
 
 
@@ -149,6 +154,13 @@ SETTERS = [
         2_000,
         10_001,
         "staking: min self stake out of bounds",
+    ),
+    (
+        "set_min_pool_stake",
+        "min_pool_stake",
+        1_000_000 * WAD,  # the bound itself
+        1_000_000 * WAD + 1,
+        "staking: min pool stake out of bounds",
     ),
 ]
 

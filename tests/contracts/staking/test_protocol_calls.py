@@ -75,6 +75,47 @@ def test_allocate_reverts(delegated, operator, protocol, non_owner):
         delegated.allocate(operator, 2_000 * WAD + 1)
 
 
+def test_a_pool_below_the_minimum_stake_is_not_locked(staking, operator, delegator, protocol):
+    """min_pool_stake (1 ARENA by default): the virtual shares take
+    VS / (S + VS) of every reward, half of it in a one-wei pool."""
+    assert staking.min_pool_stake() == WAD
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, WAD - 1)
+    with boa.reverts("staking: pool stake below the minimum"), boa.env.prank(protocol):
+        staking.allocate(operator, 1)
+    with boa.env.prank(operator):
+        staking.delegate(operator, 1)
+    with boa.env.prank(protocol):
+        staking.allocate(operator, 1)
+    assert staking.pools(operator).locked == 1
+
+
+def test_the_minimum_counts_stake_the_allocation_activates(staking, operator, delegator, protocol):
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, WAD)
+    with boa.env.prank(protocol):
+        staking.allocate(operator, WAD // 2)
+    # The operator leaves with what is unlocked; a delegation waits.
+    with boa.env.prank(operator):
+        staking.request_withdraw(operator, WAD // 2)
+    with boa.env.prank(delegator):
+        staking.delegate(operator, WAD // 2)
+    assert staking.pools(operator).total_assets == WAD // 2
+    # The waiting half is activated first, so the pool holds 1 ARENA again.
+    with boa.env.prank(protocol):
+        staking.allocate(operator, 1)
+    assert staking.pools(operator).total_assets == WAD
+
+
+def test_a_lower_minimum_applies_to_the_next_allocation(staking, operator, admin, protocol):
+    with boa.env.prank(operator):
+        staking.open_pool(1_000, 1)
+    with boa.env.prank(admin):
+        staking.set_min_pool_stake(0)
+    with boa.env.prank(protocol):
+        staking.allocate(operator, 1)
+
+
 def test_release_without_slash(delegated, operator, protocol):
     with boa.env.prank(protocol):
         delegated.allocate(operator, 1_500 * WAD)

@@ -65,17 +65,19 @@ def test_request_from_unknown_pool_reverts(staking, delegator, non_owner):
         staking.request_withdraw(non_owner, 1)
 
 
-def test_locked_stake_cannot_be_requested(pool, operator, delegator, protocol):
-    """The withdrawal rule: only the pool's unlocked stake can be requested."""
+def test_locked_stake_is_reserved_not_unbonded(pool, operator, delegator, protocol):
+    """The withdrawal rule: only the pool's free stake unbonds at once; the
+    rest of a delegator's request is reserved, and the operator asks back only
+    free stake."""
     with boa.env.prank(delegator):
         pool.delegate(operator, 1_000 * WAD)
     with boa.env.prank(protocol):
         pool.allocate(operator, 1_500 * WAD)
     assert pool.unlocked_stake(operator) == 500 * WAD
-    with boa.reverts("staking: amount exceeds unlocked stake"), boa.env.prank(delegator):
-        pool.request_withdraw(operator, 500 * WAD + 1)
     with boa.env.prank(delegator):
-        pool.request_withdraw(operator, 500 * WAD)
+        pool.request_withdraw(operator, 500 * WAD + 1)
+    assert pool.unbonding_of(delegator, operator)[0] == 500 * WAD
+    assert pool.reserved_of(operator, delegator) == (1, False)
     with boa.reverts("staking: amount exceeds unlocked stake"), boa.env.prank(operator):
         pool.request_withdraw(operator, 1)
     with boa.env.prank(protocol):
