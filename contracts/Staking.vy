@@ -464,10 +464,10 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
         # Checked before the share maths: rest <= total_assets <= MAX_AMOUNT.
         # Stake already reserved cannot be asked for twice.
         assert rest <= value - min(booked, value), "staking: amount exceeds stake"
-        now: uint256 = rest
+        at_once: uint256 = rest
         if self.pools[operator].locked != 0:
-            now = min(rest, self._free_stake(operator))
-        later: uint256 = rest - now
+            at_once = min(rest, self._free_stake(operator))
+        later: uint256 = rest - at_once
         if later != 0:
             assert msg.sender != operator, "staking: amount exceeds unlocked stake"
             queue: uint256 = self._queue[operator]
@@ -478,11 +478,11 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             # later <= value - booked: the sum stays below the token's cap.
             booked += later
             log WithdrawReserved(operator=operator, holder=msg.sender, assets=later, position=tail)
-        if now != 0:
-            # now <= total_assets - locked (the free stake, or all of an
+        if at_once != 0:
+            # at_once <= total_assets - locked (the free stake, or all of an
             # idle pool).
-            burnt = self._burn(operator, msg.sender, now, total_assets, total_shares, held)
-            unbonded += now
+            burnt = self._burn(operator, msg.sender, at_once, total_assets, total_shares, held)
+            unbonded += at_once
             if msg.sender == operator:
                 assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 

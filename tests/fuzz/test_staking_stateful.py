@@ -127,11 +127,10 @@ SLOTS = {
     for name, spec in STAKING.compiler_data.storage_layout["storage_layout"].items()
     if isinstance(spec, dict) and "slot" in spec
 }
-# The total voting power's two checkpoints, in modules/checkpoints.vy.
-CHECKPOINT_SLOTS = {
-    name: STAKING.compiler_data.storage_layout["storage_layout"]["checkpoints"][name]["slot"]
-    for name in ("_total", "_total_before")
-}
+# The total voting power's two checkpoints, packed in one word of
+# modules/checkpoints.vy: before << 128 | latest, each block << 96 | value.
+TOTAL_SLOT = STAKING.compiler_data.storage_layout["storage_layout"]["checkpoints"]["_total"]["slot"]
+TOTAL_MASK = 2**96 - 1
 # Fields of the Pool struct, in storage order.
 POOL_FIELDS = (
     "opened",
@@ -654,8 +653,8 @@ class StakingLedger(RuleBasedStateMachine):
         self.pools = {op: GhostPool(op) for op in self.operators}
         self.unbonding: dict[tuple[str, str], Unbonding] = {}  # (holder, operator)
         self.votes = dict.fromkeys(self.holders, 0)
-        # The total's two checkpoints as stored: block << 192 | value.
-        self.total_word = self.total_before_word = 0
+        # The total's two checkpoints (block, value): the latest, the one before.
+        self.total_latest = self.total_before = (0, 0)
         self.total_unbonding = 0
         self.treasury_owed = 0
         self.max_slash_bps = MAX_SLASH_BPS
@@ -765,9 +764,9 @@ class StakingLedger(RuleBasedStateMachine):
     def _total_written(self) -> None:
         """What checkpoints._write_total does with the ghost's new total."""
         block = boa.env.evm.patch.block_number
-        if self.total_word >> 192 != block:
-            self.total_before_word = self.total_word
-        self.total_word = block << 192 | sum(self.votes.values())
+        if self.total_latest[0] != block:
+            self.total_before = self.total_latest
+        self.total_latest = (block, sum(self.votes.values()))
 
     def _word(self, name: str) -> int:
         """A storage variable that is not a map, e.g. _word("treasury_owed")."""
@@ -1518,14 +1517,13 @@ class StakingLedger(RuleBasedStateMachine):
         # 9: total_votes is everyone's voting power together, and its two
         # checkpoints are the ghost's, word for word; the block before this
         # one reads back the value it ended with.
-        for name, word in (("_total", self.total_word), ("_total_before", self.total_before_word)):
-            assert boa.env.evm.get_storage(self.staking.address, CHECKPOINT_SLOTS[name]) == word
-        assert self.total_word & (2**192 - 1) == sum(self.votes.values())
+        (block, value), (before_block, before) = self.total_latest, self.total_before
+        word = (before_block << 96 | before) << 128 | block << 96 | value
+        assert boa.env.evm.get_storage(self.staking.address, TOTAL_SLOT) == word
+        assert value == sum(self.votes.values()) <= TOTAL_MASK
         past = boa.env.evm.patch.block_number - 1
-        if past >= self.total_word >> 192:
-            assert self.staking.total_votes_at(past) == self.total_word & (2**192 - 1)
-        else:
-            assert self.staking.total_votes_at(past) == self.total_before_word & (2**192 - 1)
+        assert past >= before_block
+        assert self.staking.total_votes_at(past) == (value if past >= block else before)
 
     def _check_storage(self) -> None:
         """Shares, locks, deposit entries and activations, word for word."""

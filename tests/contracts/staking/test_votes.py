@@ -359,3 +359,13 @@ def test_total_votes_at_a_block_not_yet_mined_reverts(pool):
 def test_a_fresh_deployment_had_no_total(staking):
     mine()
     assert staking.total_votes_at(0) == staking.total_votes_at(block_number() - 1) == 0
+
+
+def test_the_total_refuses_a_block_past_its_32_bits(pool, operator, delegator):
+    """The total's checkpoints keep 32-bit block numbers (over 270 years of
+    2-second blocks): past them a stake reverts rather than corrupt them."""
+    boa.env.time_travel(blocks=2**32 - 1 - block_number())
+    delegate(pool, delegator, operator, 1 * WAD)
+    mine()
+    with boa.reverts("checkpoints: block out of range"), boa.env.prank(delegator):
+        pool.delegate(operator, 1 * WAD)
