@@ -700,8 +700,9 @@ def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
             own += self._waiting(operator, operator)
             principal: uint256 = self.pools[operator].own_principal
             kept: uint256 = principal * unsafe_sub(own, from_own) // own
-            self.pools[operator].own_principal = kept
-            self._lower_votes(operator, unsafe_sub(principal, kept))
+            if kept != principal:
+                self.pools[operator].own_principal = kept
+                self._lower_votes(operator, unsafe_sub(principal, kept))
         self.pools[operator].total_assets = unsafe_sub(total_assets, slashed)
         self.treasury_owed += slashed
     log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)

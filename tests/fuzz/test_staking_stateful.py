@@ -516,8 +516,9 @@ class GhostPool:
 
     def release(self, caller: str, value: int, bps: int, max_slash_bps: int) -> tuple:
         """release: (slashed, taken from the operator's stake, its shares burnt,
-        the operator's voting power to take off, None when the slash took
-        nothing of its stake)."""
+        the operator's voting power to take off: None when the slash took
+        nothing of its stake, 0 when that leaves its principal whole, and
+        then its power and the total are not written)."""
         mine = self.locked_by.get(caller, 0)
         if value > mine:
             raise Revert("staking: release exceeds allocation")
@@ -1264,7 +1265,7 @@ class StakingLedger(RuleBasedStateMachine):
         if slashed == 0:
             return True
         _, from_own, burnt, cut = result
-        if cut is not None:
+        if cut:
             # 9: the operator's power falls with its own stake: its principal
             # in the pool keeps (own - taken) / own of itself, rounded down.
             had_votes = self.votes[op]
