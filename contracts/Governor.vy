@@ -17,7 +17,7 @@
      Queued, executable from `eta` = queue time + timelock_delay until
      `eta` + GRACE_PERIOD -> Executed (or Expired). The proposer may cancel
      while voting is open. The quorum is `quorum_bps` of staking's total
-     voting power when the proposal is made.
+     voting power at the snapshot.
      A proposal stores only the hash of its actions; `execute` is given the
      actions again (they are in the ProposalCreated event).
 @custom:security Targets are checked against the protocol's contracts at
@@ -265,9 +265,10 @@ def propose(
     self.proposal_count = proposal_id
     self.latest_proposal[msg.sender] = proposal_id
     vote_end: uint256 = block.timestamp + self.voting_period
-    # Rounded up: the quorum is never below its share. total <= the token's
-    # cap, so the product fits.
-    total: uint256 = staticcall staking.total_votes()
+    # Rounded up: the quorum is never below its share of the total voting
+    # power at the snapshot (stake asked back in this block does not lower
+    # it). total <= the token's cap, so the product fits.
+    total: uint256 = staticcall staking.total_votes_at(snapshot)
     quorum: uint256 = math._ceil_div(total * self.quorum_bps, constants.BPS)
     self._head[proposal_id] = convert(msg.sender, uint256)
     self._for[proposal_id] = quorum << 128

@@ -144,6 +144,10 @@ struct Pool:
     # Stake asked back while locked, not yet honoured (part of
     # total_assets, still shares): no allocation may lock it.
     reserved: uint256
+    # The operator's principal here: the tokens it staked in its own pool
+    # and has not asked back, less what slashes took from them (its voting
+    # power from this pool).
+    own_principal: uint256
 
 
 struct Activation:
@@ -195,11 +199,17 @@ _queue: HashMap[address, uint256]
 # (that of its last request, when it made several).
 _reservations: HashMap[address, HashMap[address, uint256]]
 
-# Voting power (modules/checkpoints.vy holds each account's history): the
-# tokens an account has staked, in any pool, and not asked back. Rewards that
-# raise a pool's share value and slashes that lower it do not change it.
-# @notice Sum of every account's voting power now.
-total_votes: public(uint256)
+# Voting power (modules/checkpoints.vy holds each account's history, and
+# the total's last two checkpoints): the tokens an account has staked, in
+# any pool, and not asked back. Rewards that raise a pool's share value do
+# not change it. A slash lowers the operator's: its principal in its own
+# pool (pool.own_principal) falls in proportion to what the slash took of
+# its own stake there,
+#     own_principal' = floor(own_principal * (own - taken) / own),
+# own = the operator's stake in its pool (waiting stake included) before the
+# slash, taken = the part of the slash its shares paid; its voting power and
+# the total fall by the difference. What a slash takes beyond the
+# operator's stake lowers the delegators' shares but not their power.
 
 # @notice True while the guardian or governance has paused new stakes: no
 #         pool opens and nobody delegates; the task manager then refuses new
@@ -454,10 +464,10 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
         # Checked before the share maths: rest <= total_assets <= MAX_AMOUNT.
         # Stake already reserved cannot be asked for twice.
         assert rest <= value - min(booked, value), "staking: amount exceeds stake"
-        now: uint256 = rest
+        at_once: uint256 = rest
         if self.pools[operator].locked != 0:
-            now = min(rest, self._free_stake(operator))
-        later: uint256 = rest - now
+            at_once = min(rest, self._free_stake(operator))
+        later: uint256 = rest - at_once
         if later != 0:
             assert msg.sender != operator, "staking: amount exceeds unlocked stake"
             queue: uint256 = self._queue[operator]
@@ -468,20 +478,23 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             # later <= value - booked: the sum stays below the token's cap.
             booked += later
             log WithdrawReserved(operator=operator, holder=msg.sender, assets=later, position=tail)
-        if now != 0:
-            # now <= total_assets - locked (the free stake, or all of an
+        if at_once != 0:
+            # at_once <= total_assets - locked (the free stake, or all of an
             # idle pool).
-            burnt = self._burn(operator, msg.sender, now, total_assets, total_shares, held)
-            unbonded += now
+            burnt = self._burn(operator, msg.sender, at_once, total_assets, total_shares, held)
+            unbonded += at_once
             if msg.sender == operator:
                 assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 
     # Voting power falls by the amount, reserved or not, down to zero at
-    # most (stake grown by rewards can be asked back beyond what was put in).
-    votes: uint256 = checkpoints._latest(msg.sender)
-    lost: uint256 = min(amount, votes)
-    checkpoints._write(msg.sender, unsafe_sub(votes, lost))
-    self.total_votes = unsafe_sub(self.total_votes, lost)
+    # most (stake grown by rewards can be asked back beyond what was put
+    # in); the operator's, by its principal in its own pool at most.
+    lost: uint256 = amount
+    if msg.sender == operator:
+        principal: uint256 = self.pools[operator].own_principal
+        lost = min(amount, principal)
+        self.pools[operator].own_principal = unsafe_sub(principal, lost)
+    self._lower_votes(msg.sender, lost)
     unlock_at: uint256 = self._unbond(msg.sender, operator, entry, unbonded, booked)
     if unbonded == 0:
         return 0
@@ -675,11 +688,21 @@ def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
         total_assets: uint256 = self.pools[operator].total_assets
         total_shares: uint256 = self.pools[operator].total_shares
         own_shares: uint256 = self.shares[operator][operator]
-        from_own: uint256 = min(slashed, pool_shares._to_assets_down(own_shares, total_assets, total_shares))
+        own: uint256 = pool_shares._to_assets_down(own_shares, total_assets, total_shares)
+        from_own: uint256 = min(slashed, own)
         if from_own != 0:
             burnt: uint256 = min(pool_shares._to_shares_up(from_own, total_assets, total_shares), own_shares)
             self.shares[operator][operator] = unsafe_sub(own_shares, burnt)
             self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
+            # The operator's voting power falls with its own stake (see the
+            # formula by the storage); own + waiting > 0 and its principal
+            # is below the token's cap, so the product fits.
+            own += self._waiting(operator, operator)
+            principal: uint256 = self.pools[operator].own_principal
+            kept: uint256 = principal * unsafe_sub(own, from_own) // own
+            if kept != principal:
+                self.pools[operator].own_principal = kept
+                self._lower_votes(operator, unsafe_sub(principal, kept))
         self.pools[operator].total_assets = unsafe_sub(total_assets, slashed)
         self.treasury_owed += slashed
     log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
@@ -875,11 +898,39 @@ def unbonding_of(holder: address, operator: address) -> (uint256, uint256):
 def votes(account: address) -> uint256:
     """
     @notice `account`'s voting power now: the tokens it has staked, in its
-            own pool or delegated to others, and not asked back.
+            own pool or delegated to others, and not asked back, less what
+            slashes took of its own pool's stake.
     @param account The voter.
     @return The voting power, in wei of staked tokens.
     """
     return checkpoints._latest(account)
+
+
+@external
+@view
+def total_votes() -> uint256:
+    """
+    @notice The sum of every account's voting power now.
+    @return The total, in wei of staked tokens.
+    """
+    return checkpoints._latest_total()
+
+
+@external
+@view
+def total_votes_at(block_number: uint256) -> uint256:
+    """
+    @notice The sum of every account's voting power at the end of a past
+            block.
+    @dev Governance reads it at a proposal's snapshot block, the one before
+         the proposal's. Only the total's last two checkpoints are kept: any
+         block since the one before its last change is answered, an older
+         one reverts.
+    @param block_number A block before the current one.
+    @return The total then.
+    """
+    assert block_number < block.number, "staking: block not yet mined"
+    return checkpoints._total_at(block_number)
 
 
 @external
@@ -1038,10 +1089,23 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
         self._deposits[operator][holder] = (waiting << _UNLOCK_BITS) | self.pools[operator].epoch
     # Voting power: at most the sum of all stakes ever made, <= 1e27 per call
     # and far below checkpoints.MAX_VALUE over any chain's life.
+    if holder == operator:
+        self.pools[operator].own_principal += amount
     checkpoints._write(holder, checkpoints._latest(holder) + amount)
-    self.total_votes += amount
+    checkpoints._write_total(checkpoints._latest_total() + amount)
     log Delegated(operator=operator, holder=holder, assets=amount, shares=minted)
     return minted
+
+
+@internal
+def _lower_votes(account: address, amount: uint256):
+    # Take `amount` off the account's voting power (down to zero at most)
+    # and off the total, which is the sum of everyone's.
+    votes: uint256 = checkpoints._latest(account)
+    lost: uint256 = min(amount, votes)
+    checkpoints._write(account, unsafe_sub(votes, lost))
+    # lost <= votes <= the total.
+    checkpoints._write_total(unsafe_sub(checkpoints._latest_total(), lost))
 
 
 @internal

@@ -3,12 +3,21 @@
 @title Checkpointed values by block number
 @notice The history of one value per account (here: voting power), so that
         the value an account had at the end of any past block can be read
-        back. Governance reads voting power at a proposal's snapshot block,
-        so tokens staked or moved after it give no extra power.
+        back, and the sum over every account (the total voting power) with
+        its last two checkpoints. Governance reads voting power and the
+        total at a proposal's snapshot block, so tokens staked or moved
+        after it give no extra power and do not move the quorum.
 @dev One storage word per checkpoint: block << 192 | value. Several writes
      in one block overwrite that block's checkpoint, so the history holds at
      most one entry per block and is sorted by block. Lookups are a binary
      search bounded by MAX_SEARCH_STEPS.
+     The total keeps only its last checkpoint and the one before, packed in
+     one word overwritten in place (a 32-bit block and a 96-bit value
+     each): its value at the end of any block since the one before its last
+     change. That is all governance asks for (the block before the current
+     one), and a stake or a withdrawal request pays one write of a word
+     that exists, as a plain counter would, instead of a new word per
+     block.
 """
 
 # @notice Binary search steps of a lookup: a history of 2**64 checkpoints
@@ -21,10 +30,21 @@ MAX_VALUE: constant(uint256) = 2**192 - 1
 
 _BLOCK_SHIFT: constant(uint256) = 192
 
+# Layout of the total: before << 128 | latest, each checkpoint
+# block << 96 | value. 2**32 blocks are over 270 years of 2-second blocks,
+# and 2**96 - 1 is far above the token's cap of 1e27.
+MAX_TOTAL: constant(uint256) = 2**96 - 1
+MAX_BLOCK: constant(uint256) = 2**32 - 1
+_TOTAL_BLOCK_SHIFT: constant(uint256) = 96
+_CHECKPOINT_BITS: constant(uint256) = 128
+_CHECKPOINT_MASK: constant(uint256) = 2**128 - 1
+
 # _history[account][i]: the i-th checkpoint, oldest first.
 _history: HashMap[address, HashMap[uint256, uint256]]
 # _count[account]: number of checkpoints.
 _count: HashMap[address, uint256]
+# The total's two latest checkpoints, packed (see MAX_TOTAL).
+_total: uint256
 
 
 @internal
@@ -70,3 +90,35 @@ def _at(account: address, block_number: uint256) -> uint256:
     if low == 0:
         return 0
     return self._history[account][unsafe_sub(low, 1)] & MAX_VALUE
+
+
+@internal
+@view
+def _latest_total() -> uint256:
+    # The total now.
+    return self._total & MAX_TOTAL
+
+
+@internal
+def _write_total(amount: uint256):
+    # Record `amount` as the total from this block on; the checkpoint it
+    # replaces becomes the one before when it is from an earlier block.
+    assert amount <= MAX_TOTAL, "checkpoints: value out of range"
+    assert block.number <= MAX_BLOCK, "checkpoints: block out of range"
+    packed: uint256 = self._total
+    kept: uint256 = packed >> _CHECKPOINT_BITS
+    if (packed >> _TOTAL_BLOCK_SHIFT) & MAX_BLOCK != block.number:
+        kept = packed & _CHECKPOINT_MASK
+    self._total = (kept << _CHECKPOINT_BITS) | (block.number << _TOTAL_BLOCK_SHIFT) | amount
+
+
+@internal
+@view
+def _total_at(block_number: uint256) -> uint256:
+    # The total at the end of `block_number`, for any block since the one of
+    # the checkpoint before the latest (0 before the first checkpoint).
+    packed: uint256 = self._total
+    if block_number >= (packed >> _TOTAL_BLOCK_SHIFT) & MAX_BLOCK:
+        return packed & MAX_TOTAL
+    assert block_number >= packed >> (_CHECKPOINT_BITS + _TOTAL_BLOCK_SHIFT), "checkpoints: total not kept that far back"
+    return (packed >> _CHECKPOINT_BITS) & MAX_TOTAL

@@ -16,6 +16,19 @@ from support.constants import (
 from support.paths import contract_path
 
 
+@pytest.fixture(autouse=True)
+def fresh_storage_trace():
+    """Each test starts with an empty record of written storage keys.
+
+    boa renders a reverting contract's storage from every key written at its
+    address since the session began. A test's anchor reverts the chain, not
+    that record, so an address a later test gives another contract keeps the
+    first contract's keys: the dump then reads them with the wrong layout
+    and fails (the token's `hasRole[role][account]` read as staking's
+    `pools[...]` at the same slot) instead of reporting the revert."""
+    boa.env.sstore_trace.clear()
+
+
 @pytest.fixture(scope="session")
 def token_partial():
     """ArenaToken compiled once per session."""

@@ -2,13 +2,15 @@
 Python ghost.
 
 The ghost keeps every account's voting power and its history by block
-(what staking must checkpoint), and every proposal: its snapshot, deadline,
-quorum, timelock and each vote cast. Rules stake, ask stake back, move the
-clock and the block number (to any deadline of a proposal, one second
-either side included), propose a harmless change (staking's unbonding
-delay), vote, flash-stake and vote in the same or the next block, queue,
-execute (sometimes with tampered actions) and cancel; each rule expects the
-exact revert reason whenever the ghost says the call must fail.
+(what staking must checkpoint), each operator's principal in its own pool,
+and every proposal: its snapshot, deadline, quorum, timelock and each vote
+cast. Rules stake, ask stake back, slash an operator (a task that locks part
+of its pool and releases it with a slash), move the clock and the block
+number (to any deadline of a proposal, one second either side included),
+propose a harmless change (staking's unbonding delay), vote, flash-stake and
+vote in the same or the next block, queue, execute (sometimes with tampered
+actions) and cancel; each rule expects the exact revert reason whenever the
+ghost says the call must fail.
 
 Every run starts with two proposals: one already some way through its
 lifecycle (queued at its eta in the simplest run) and one just made, so that
@@ -31,11 +33,18 @@ Invariants:
    execute rule, before the call and from the chain's own state).
 5. After every step total_votes == the sum of the ghost's powers; votes(a)
    matches the ghost after every change, and votes_at(a, block - 1) for
-   every account each time a block has been mined.
+   every account, and total_votes_at(block - 1) for their sum, each time a
+   block has been mined. An operator's power falls by at most its principal
+   in its own pool when it asks its own stake back, and a slash lowers it
+   in proportion to what the slash took of its own stake.
+6. A proposal's quorum is ceil(quorum_bps x the total power at its
+   snapshot / 10_000): stake asked back in the proposal's block moves
+   neither the votes nor the quorum.
 
 Bounds that need no model: the tallies of a proposal never exceed the sum of
-everyone's votes_at at its snapshot, and its quorum is at least
-quorum_bps / 10_000 of the total voting power when it was made.
+everyone's votes_at at its snapshot, its quorum is at least
+quorum_bps / 10_000 of total_votes_at(snapshot), and a slash never raises
+anyone's power.
 """
 
 from dataclasses import dataclass, field
@@ -45,7 +54,7 @@ from hypothesis import Phase, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from support.constants import DAY, WAD
+from support.constants import DAY, MAX_SLASH_BPS, WAD
 from support.dao import (
     ABSTAIN,
     AGAINST,
@@ -158,6 +167,13 @@ class GovernanceMachine(RuleBasedStateMachine):
         # Ghost: power now, and its history as (block, power at the end of it).
         self.power: dict[str, int] = {}
         self.history: dict[str, list[tuple[int, int]]] = {}
+        # Each operator's principal in its own pool (staking's own_principal).
+        self.principal: dict[str, int] = {}
+        # A protocol contract that locks and slashes, named by the deployer
+        # (which still holds PROTOCOL_ADMIN_ROLE in this deployment).
+        self.slasher = boa.env.generate_address("slasher")
+        with boa.env.prank(self.dao.admin):
+            self.staking.grantRole(self.staking.PROTOCOL_ROLE(), self.slasher)
         self.names: dict[str, str] = {}
         self.proposals: dict[int, GhostProposal] = {}
         self.checked_block = -1
@@ -169,6 +185,7 @@ class GovernanceMachine(RuleBasedStateMachine):
             account = self.dao.operator(f"operator{i}", stake * WAD)
             self.dao.fund(account, 1_000_000 * WAD)
             self._track(account, f"operator{i}", stake * WAD)
+            self.principal[account] = stake * WAD
             self.operators.append(account)
         self.delegators = []
         for i, delegation in enumerate(delegations):
@@ -230,6 +247,8 @@ class GovernanceMachine(RuleBasedStateMachine):
     def _stake(self, holder: str, operator: str, amount: int) -> None:
         with boa.env.prank(holder):
             self.staking.delegate(operator, amount)
+        if holder == operator:
+            self.principal[operator] += amount
         self._set_power(holder, self.power[holder] + amount)
 
     @rule(
@@ -257,7 +276,51 @@ class GovernanceMachine(RuleBasedStateMachine):
         note(f"{name} asks {amount} back from {self.names[operator]}, block {block_number()}")
         with boa.env.prank(holder):
             self.staking.request_withdraw(operator, amount)
-        self._set_power(holder, self.power[holder] - min(amount, self.power[holder]))
+        lost = amount
+        if holder == operator:
+            # From its own pool, at most the principal it put there.
+            lost = min(amount, self.principal[operator])
+            self.principal[operator] -= lost
+            if lost < amount:
+                event("an operator asks back more than its principal")
+        self._set_power(holder, self.power[holder] - min(lost, self.power[holder]))
+
+    @rule(
+        pool=st.integers(0, 2),
+        lock_bps=st.integers(min_value=1, max_value=BPS),
+        slash_bps=st.one_of(
+            st.just(MAX_SLASH_BPS), st.integers(min_value=0, max_value=MAX_SLASH_BPS)
+        ),
+    )
+    def slash(self, pool, lock_bps, slash_bps):
+        """A task locks part of an operator's pool and ends in a slash: the
+        operator's own stake pays first, and its power falls with it."""
+        operator = self.operators[pool]
+        own = self.staking.assets_of(operator, operator)
+        waiting = self.staking.pending_of(operator, operator)
+        activated = own - waiting
+        # Most the pool may lock: its free stake, within its own stake's cover.
+        cover = activated * BPS // self.staking.min_self_stake_bps()
+        amount = min(self.staking.unlocked_stake(operator), cover) * lock_bps // BPS
+        if amount == 0:
+            return
+        powers = dict(self.power)
+        with boa.env.prank(self.slasher):
+            self.staking.allocate(operator, amount)
+            slashed = self.staking.release(operator, amount, slash_bps)
+        name = self.names[operator]
+        note(f"{name} is slashed {slashed} of a {amount} lock, block {block_number()}")
+        assert slashed == amount * slash_bps // BPS
+        taken = min(slashed, activated)
+        if taken:
+            event("a slash lowers an operator's power")
+            principal = self.principal[operator]
+            kept = principal * (own - taken) // own
+            self.principal[operator] = kept
+            cut = min(principal - kept, self.power[operator])
+            self._set_power(operator, self.power[operator] - cut)
+        # No model: a slash raises nobody's power.
+        assert all(self.staking.votes(a) <= powers[a] for a in self.accounts)
 
     # --- time --------------------------------------------------------------------------
 
@@ -344,7 +407,8 @@ class GovernanceMachine(RuleBasedStateMachine):
             with boa.reverts("gov: voting power below the proposal threshold"):
                 self.dao.propose(proposer, [action])
             return
-        total = sum(self.power.values())
+        # Invariant 6: the quorum's base is the total at the snapshot.
+        total = sum(self.power_at(a, snapshot) for a in self.accounts)
         proposal_id = self.dao.propose(proposer, [action])
         assert proposal_id == len(self.proposals) + 1
         ghost = GhostProposal(
@@ -362,8 +426,8 @@ class GovernanceMachine(RuleBasedStateMachine):
             ghost.vote_end,
             ghost.quorum,
         )
-        # No model: the quorum is at least its share of the total power.
-        assert p.quorum * BPS >= self.staking.total_votes() * QUORUM_BPS
+        # No model: the quorum is at least its share of the total power then.
+        assert p.quorum * BPS >= self.staking.total_votes_at(snapshot) * QUORUM_BPS
 
     def _action(self, value: int) -> Action:
         return Action(self.staking.address, calldata("set_unbonding_delay(uint256)", value))
@@ -577,6 +641,8 @@ class GovernanceMachine(RuleBasedStateMachine):
                 assert self.staking.votes_at(account, last) == self.power_at(account, last), (
                     self.names[account]
                 )
+            total = sum(self.power_at(a, last) for a in self.accounts)
+            assert self.staking.total_votes_at(last) == total
 
     def teardown(self):
         if hasattr(self, "dao"):

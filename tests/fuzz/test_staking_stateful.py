@@ -72,7 +72,11 @@ views):
    most two shares' value and a wei, nobody gains a share's value and a wei.
    A reward paid while stake waits leaves every pending_of unchanged.
 9. Voting power counts at deposit (waiting or not) and falls by what is asked
-   back (to zero at most); total_votes is the sum of everyone's.
+   back (to zero at most; the operator's by its principal in its own pool at
+   most); a slash takes the operator's power down with its own stake (its
+   principal keeps (own - taken) / own of itself) and leaves every other
+   holder's; total_votes is the sum of everyone's, and total_votes_at of the
+   previous block is the value that block ended with.
 10. A request unbonds what the free stake covers (all of an idle pool, else
    A - locked - reserved) and reserves the rest, which stays the holder's
    stake; reserved == the sum of the holders' reservations; no allocation
@@ -123,6 +127,10 @@ SLOTS = {
     for name, spec in STAKING.compiler_data.storage_layout["storage_layout"].items()
     if isinstance(spec, dict) and "slot" in spec
 }
+# The total voting power's two checkpoints, packed in one word of
+# modules/checkpoints.vy: before << 128 | latest, each block << 96 | value.
+TOTAL_SLOT = STAKING.compiler_data.storage_layout["storage_layout"]["checkpoints"]["_total"]["slot"]
+TOTAL_MASK = 2**96 - 1
 # Fields of the Pool struct, in storage order.
 POOL_FIELDS = (
     "opened",
@@ -136,6 +144,7 @@ POOL_FIELDS = (
     "pending",
     "epoch",
     "reserved",
+    "own_principal",
 )
 
 MAX_UINT = 2**256 - 1
@@ -245,6 +254,8 @@ class GhostPool:
     epoch: int = 0
     # Stake asked back while locked and not yet honoured: the sum of `booked`.
     reserved: int = 0
+    # The operator's principal here: its voting power from its own pool.
+    own_principal: int = 0
     locked_by: dict[str, int] = field(default_factory=dict)
     # The withdrawal queue: its tail and finalized position, each holder's
     # reserved amount (part of its unbonding entry) and queue position.
@@ -374,6 +385,8 @@ class GhostPool:
             raise Revert("staking: amount too small")
         if shares + to_shares_down(self.pending + value, assets, shares) > MAX_TOTAL_SHARES:
             raise Revert("staking: pool shares exhausted, delegate to another pool")
+        if holder == self.operator:
+            self.own_principal += value
         if self.locked == 0:
             self.total_assets += value
             self.total_shares += minted
@@ -386,7 +399,8 @@ class GhostPool:
 
     def request(self, holder: str, value: int, min_self_stake_bps: int) -> tuple:
         """request_withdraw: (shares burnt, taken from waiting stake, activation,
-        unbonded now from shares, reserved)."""
+        unbonded now from shares, reserved, voting power to take off (before
+        the cap at the holder's power))."""
         if value == 0:
             raise Revert("staking: zero amount")
         self.settle(holder)
@@ -425,7 +439,11 @@ class GhostPool:
                     self.locked, min_self_stake_bps
                 ):
                     raise Revert("staking: operator's own stake must cover its locked share")
-        return burnt, from_waiting, activation, now, later
+        lost = value
+        if holder == self.operator:
+            lost = min(value, self.own_principal)
+            self.own_principal -= lost
+        return burnt, from_waiting, activation, now, later, lost
 
     def honour(self, caller: str, holder: str, unbonding: int) -> tuple[int, int, int]:
         """honour_withdrawal: (the reservation, what starts unbonding, shares burnt)."""
@@ -497,7 +515,10 @@ class GhostPool:
         return activation
 
     def release(self, caller: str, value: int, bps: int, max_slash_bps: int) -> tuple:
-        """release: (slashed, taken from the operator's stake, its shares burnt)."""
+        """release: (slashed, taken from the operator's stake, its shares burnt,
+        the operator's voting power to take off: None when the slash took
+        nothing of its stake, 0 when that leaves its principal whole, and
+        then its power and the total are not written)."""
         mine = self.locked_by.get(caller, 0)
         if value > mine:
             raise Revert("staking: release exceeds allocation")
@@ -507,18 +528,25 @@ class GhostPool:
         self.locked_by[caller] = mine - value
         self.locked -= value
         from_own = burnt = 0
+        cut = None
         if slashed:
             op = self.operator
             self.settle(op)
             assets, shares = self.total_assets, self.total_shares
             own = self.shares.get(op, 0)
-            from_own = min(slashed, to_assets_down(own, assets, shares))
+            worth = to_assets_down(own, assets, shares)
+            from_own = min(slashed, worth)
             if from_own:
                 burnt = min(to_shares_up(from_own, assets, shares), own)
                 self.shares[op] = own - burnt
                 self.total_shares -= burnt
+                # The principal falls with the own stake, waiting stake included.
+                stake = worth + self.waiting(op)
+                kept = self.own_principal * (stake - from_own) // stake
+                cut = self.own_principal - kept
+                self.own_principal = kept
             self.total_assets -= slashed
-        return slashed, from_own, burnt
+        return slashed, from_own, burnt, cut
 
     def pay_reward(self, value: int, now: int) -> int:
         if not self.opened:
@@ -626,6 +654,8 @@ class StakingLedger(RuleBasedStateMachine):
         self.pools = {op: GhostPool(op) for op in self.operators}
         self.unbonding: dict[tuple[str, str], Unbonding] = {}  # (holder, operator)
         self.votes = dict.fromkeys(self.holders, 0)
+        # The total's two checkpoints (block, value): the latest, the one before.
+        self.total_latest = self.total_before = (0, 0)
         self.total_unbonding = 0
         self.treasury_owed = 0
         self.max_slash_bps = MAX_SLASH_BPS
@@ -732,6 +762,13 @@ class StakingLedger(RuleBasedStateMachine):
         holders = self._in_pool(op) if holders is None else holders
         return {h: (pool.value(h), pool.waiting(h)) for h in holders}
 
+    def _total_written(self) -> None:
+        """What checkpoints._write_total does with the ghost's new total."""
+        block = boa.env.evm.patch.block_number
+        if self.total_latest[0] != block:
+            self.total_before = self.total_latest
+        self.total_latest = (block, sum(self.votes.values()))
+
     def _word(self, name: str) -> int:
         """A storage variable that is not a map, e.g. _word("treasury_owed")."""
         return boa.env.evm.get_storage(self.staking.address, SLOTS[name])
@@ -810,6 +847,7 @@ class StakingLedger(RuleBasedStateMachine):
         self.wallet[holder] -= value
         self._check_wallet(holder)
         self.votes[holder] += value
+        self._total_written()
         assert self.staking.votes(holder) == self.votes[holder]
         gained = self.staking.assets_of(op, holder) - before
         if waits:
@@ -863,7 +901,7 @@ class StakingLedger(RuleBasedStateMachine):
         if trial is None:
             self._reverts(result, holder, self.staking.request_withdraw, op, value)
             return False
-        burnt, from_waiting, activation, now_part, later = result
+        burnt, from_waiting, activation, now_part, later, lost_principal = result
         unbonded = from_waiting + now_part
 
         old_price = pool.price()
@@ -896,8 +934,11 @@ class StakingLedger(RuleBasedStateMachine):
         else:
             assert reserved == []
         self.pools[op] = pool = trial
-        lost_votes = min(value, self.votes[holder])
+        # 9: power falls by the amount (the operator's by its principal in its
+        # own pool at most), down to zero at most.
+        lost_votes = min(lost_principal, self.votes[holder])
         self.votes[holder] -= lost_votes
+        self._total_written()
         assert self.staking.votes(holder) == self.votes[holder]
         # 2: waiting stake goes first, wei for wei...
         assert from_waiting == min(value, waiting_before)
@@ -1210,6 +1251,7 @@ class StakingLedger(RuleBasedStateMachine):
 
         assets, old_price = pool.total_assets, pool.price()
         before, pending = self._activated(op), pool.pending
+        own_before = pool.stake(op)
         with boa.env.prank(caller):
             slashed = self.staking.release(op, value, bps)
         self.pools[op] = pool = trial
@@ -1222,7 +1264,18 @@ class StakingLedger(RuleBasedStateMachine):
         self.treasury_owed += slashed
         if slashed == 0:
             return True
-        _, from_own, burnt = result
+        _, from_own, burnt, cut = result
+        if cut:
+            # 9: the operator's power falls with its own stake: its principal
+            # in the pool keeps (own - taken) / own of itself, rounded down.
+            had_votes = self.votes[op]
+            self.votes[op] -= min(cut, had_votes)
+            self._total_written()
+            assert self.staking.votes(op) == self.votes[op]
+            principal = pool.own_principal + cut
+            assert pool.own_principal == principal * (own_before - from_own) // own_before
+            if had_votes > self.votes[op]:
+                event("a slash lowers the operator's voting power")
         # ...the operator's stake pays first, as much of it as there is...
         had_own, has_own = before.get(op, (0, 0))[0], after.get(op, (0, 0))[0]
         assert from_own == min(slashed, had_own)
@@ -1462,8 +1515,16 @@ class StakingLedger(RuleBasedStateMachine):
             assert self._storage("_queue", op) == queue, self.names[op]
         assert self._word("total_unbonding") == self.total_unbonding
         assert self._word("treasury_owed") == self.treasury_owed
-        # 9: total_votes is everyone's voting power together.
-        assert self._word("total_votes") == sum(self.votes.values())
+        # 9: total_votes is everyone's voting power together, and its two
+        # checkpoints are the ghost's, word for word; the block before this
+        # one reads back the value it ended with.
+        (block, value), (before_block, before) = self.total_latest, self.total_before
+        word = (before_block << 96 | before) << 128 | block << 96 | value
+        assert boa.env.evm.get_storage(self.staking.address, TOTAL_SLOT) == word
+        assert value == sum(self.votes.values()) <= TOTAL_MASK
+        past = boa.env.evm.patch.block_number - 1
+        assert past >= before_block
+        assert self.staking.total_votes_at(past) == (value if past >= block else before)
 
     def _check_storage(self) -> None:
         """Shares, locks, deposit entries and activations, word for word."""
@@ -1574,7 +1635,10 @@ class StakingLedger(RuleBasedStateMachine):
             if not staked:
                 break
             for holder, op in staked:
-                assert self._request_withdraw(holder, op, self.pools[op].stake(holder))
+                # An earlier request may have activated the pool's waiting
+                # stake, and a waiting wei can round to no share's worth.
+                if self.pools[op].stake(holder):
+                    assert self._request_withdraw(holder, op, self.pools[op].stake(holder))
         else:
             raise AssertionError("holders keep a stake after five full withdrawals")
         # One second early, the last requests are still unbonding...
