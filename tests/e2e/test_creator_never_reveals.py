@@ -80,7 +80,10 @@ def test_silent_creator_loses_its_bond_to_the_participants(arena, books, explici
         with boa.env.prank(validator):
             arena.tasks.cancel(task_id)
         (cancelled,) = events(arena.tasks, "TaskCancelled")
-        assert (cancelled.refunded, cancelled.trainer_share) == (terms.reward - part, terms.bond + part)
+        assert (cancelled.refunded, cancelled.trainer_share) == (
+            terms.reward - part,
+            terms.bond + part,
+        )
         assert arena.token.balanceOf(creator) == creator_wallet + terms.reward - part
         with boa.reverts("task: already cancelled"), boa.env.prank(validator):
             arena.tasks.cancel(task_id)

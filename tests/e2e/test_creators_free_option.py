@@ -19,7 +19,14 @@ proportion to the stake it reveals with, so keeping the models back costs
 the creator at least the honest trainers' stake share of bond + gamma.
 """
 
-from support.arena import PHASE_CANCELLED, PHASE_MODEL_REVEAL, ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms, h
+from support.arena import (
+    PHASE_CANCELLED,
+    PHASE_MODEL_REVEAL,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    TaskTerms,
+    h,
+)
 from support.constants import WAD
 
 from .story import claim_all, salt_of

@@ -19,7 +19,15 @@ most 10%).
 
 import pytest
 
-from support.arena import PHASE_EVAL_REVEAL, PHASE_MODEL_REVEAL, ROLE_TRAINER, ROLE_VALIDATOR, Arena, TaskTerms, h
+from support.arena import (
+    PHASE_EVAL_REVEAL,
+    PHASE_MODEL_REVEAL,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    Arena,
+    TaskTerms,
+    h,
+)
 from support.constants import WAD
 
 from .story import claim_all, salt_of, score_round

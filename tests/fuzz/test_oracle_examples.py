@@ -182,8 +182,12 @@ def test_a_cancelled_task_pays_the_revealed_trainers_by_weight_but_not_a_plagiar
 
 
 def test_a_cancelled_task_without_a_revealed_model_pays_nobody():
-    terms = Terms(reward=1_000, protocol_fee_bps=0, gamma_wad=2 * 10**17, q_wad=WAD, tolerance_bps=0, bond=10)
-    shares, validator_shares = cancel(terms, [Trainer(1, commit_block=1, model=None)], [Validator(1)])
+    terms = Terms(
+        reward=1_000, protocol_fee_bps=0, gamma_wad=2 * 10**17, q_wad=WAD, tolerance_bps=0, bond=10
+    )
+    shares, validator_shares = cancel(
+        terms, [Trainer(1, commit_block=1, model=None)], [Validator(1)]
+    )
     assert [s.exact for s in shares + validator_shares] == [0, 0]
 
 

@@ -1,6 +1,8 @@
 """The demo's scenario at a small size, through the same code as `make demo`:
 every phase on anvil with real (tiny) training and scoring on CPU."""
 
+from itertools import pairwise
+
 import pytest
 
 from ape_arena.demo import run_demo
@@ -49,7 +51,7 @@ def test_the_demo_tells_the_whole_story(demo):
     # the consensus of two honest validators who agree exactly.
     ranked = sorted(s["rank"] for s in report["submissions"] if s["rank"])
     assert len(ranked) == 3 and ranked[0] == 1
-    assert all(b - a in (0, 1) for a, b in zip(ranked, ranked[1:], strict=False))
+    assert all(b - a in (0, 1) for a, b in pairwise(ranked))
     assert validators["validator-1"]["trust"] == validators["validator-2"]["trust"] == 1.0
     # The lazy validator disagrees, so earns less than an honest one.
     assert validators["validator-lazy"]["trust"] < 1.0

@@ -120,7 +120,11 @@ def test_bond_and_part_of_the_reward_go_to_the_revealed_trainers_by_stake(
     assert tm.claimable(task, other_trainer) == (BOND + PART) * 3 // 4
     assert tm.claimable(task, validator) == 0
     paid = game.claim_all(task)
-    assert paid == {trainer: (BOND + PART) // 4, other_trainer: (BOND + PART) * 3 // 4, validator: 0}
+    assert paid == {
+        trainer: (BOND + PART) // 4,
+        other_trainer: (BOND + PART) * 3 // 4,
+        validator: 0,
+    }
     assert arena.staking.treasury_owed() == 0
     assert arena.token.balanceOf(arena.treasury) == treasury + BOND + PART - sum(paid.values())
     game.assert_settled(task)

@@ -474,7 +474,7 @@ def test_scores_within_the_tolerance_share_a_rank(arena, game, tm, creator, scor
     assert [tm.participant(task, t).rank for t in trainers] == ranks
     q = tm.q_wad()
     weights = {t: tm.participant(task, t).reward_weight for t in trainers}
-    for trainer, rank in zip(trainers, ranks):
+    for trainer, rank in zip(trainers, ranks, strict=True):
         factor = WAD
         for _ in range(rank):
             factor = factor * q // WAD
