@@ -304,6 +304,12 @@ class GovernanceMachine(RuleBasedStateMachine):
         amount = min(self.staking.unlocked_stake(operator), cover) * lock_bps // BPS
         if amount == 0:
             return
+        record = self.staking.pools(operator)
+        if record.total_assets + record.pending < self.staking.min_pool_stake():
+            # Asked back below staking's minimum pool stake: no task locks it.
+            with boa.reverts("staking: pool stake below the minimum"), boa.env.prank(self.slasher):
+                self.staking.allocate(operator, amount)
+            return
         powers = dict(self.power)
         with boa.env.prank(self.slasher):
             self.staking.allocate(operator, amount)
