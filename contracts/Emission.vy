@@ -403,11 +403,11 @@ def _remove_at(i: uint256, finished: bool):
 def _set_daily_emission(new_value: uint256):
     assert new_value <= MAX_DAILY_EMISSION, "emission: daily emission out of bounds"
     self.daily_emission = new_value
-    log governed.ParameterUpdated(name="daily_emission", value=new_value)
+    governed._updated("daily_emission", new_value)
 
 
 @internal
 def _set_decay_bps(new_value: uint256):
     assert new_value <= MAX_DECAY_BPS, "emission: decay out of bounds"
     self.decay_bps = new_value
-    log governed.ParameterUpdated(name="decay_bps", value=new_value)
+    governed._updated("decay_bps", new_value)

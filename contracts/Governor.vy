@@ -181,7 +181,8 @@ event ProposalCanceled:
 # ParameterUpdated is modules/governed.vy's, the event of every protocol
 # setter. Governance is not itself `governed` (it holds no admin role and
 # no treasury: only its own proposals change it), so it imports the module
-# for the event alone and initializes none of its state.
+# for the event and `_updated`, which logs it and touches no state, and
+# initializes none of its state.
 
 
 # ---------------------------------------------------------------------------
@@ -521,25 +522,25 @@ def _check_self():
 def _set_voting_period(new_value: uint256):
     assert new_value >= MIN_VOTING_PERIOD and new_value <= MAX_VOTING_PERIOD, "gov: voting period out of bounds"
     self.voting_period = new_value
-    log governed.ParameterUpdated(name="voting_period", value=new_value)
+    governed._updated("voting_period", new_value)
 
 
 @internal
 def _set_timelock_delay(new_value: uint256):
     assert new_value >= MIN_TIMELOCK_DELAY and new_value <= MAX_TIMELOCK_DELAY, "gov: timelock delay out of bounds"
     self.timelock_delay = new_value
-    log governed.ParameterUpdated(name="timelock_delay", value=new_value)
+    governed._updated("timelock_delay", new_value)
 
 
 @internal
 def _set_quorum_bps(new_value: uint256):
     assert new_value >= MIN_QUORUM_BPS and new_value <= MAX_QUORUM_BPS, "gov: quorum out of bounds"
     self.quorum_bps = new_value
-    log governed.ParameterUpdated(name="quorum_bps", value=new_value)
+    governed._updated("quorum_bps", new_value)
 
 
 @internal
 def _set_proposal_threshold(new_value: uint256):
     assert new_value <= MAX_PROPOSAL_THRESHOLD, "gov: proposal threshold out of bounds"
     self.proposal_threshold = new_value
-    log governed.ParameterUpdated(name="proposal_threshold", value=new_value)
+    governed._updated("proposal_threshold", new_value)

@@ -1267,46 +1267,46 @@ def _check_protocol():
 def _set_unbonding_delay(new_value: uint256):
     assert new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds"
     self.unbonding_delay = new_value
-    log governed.ParameterUpdated(name="unbonding_delay", value=new_value)
+    governed._updated("unbonding_delay", new_value)
 
 
 @internal
 def _set_commission_notice(new_value: uint256):
     assert new_value <= MAX_COMMISSION_NOTICE, "staking: commission notice out of bounds"
     self.commission_notice = new_value
-    log governed.ParameterUpdated(name="commission_notice", value=new_value)
+    governed._updated("commission_notice", new_value)
 
 
 @internal
 def _set_max_commission_bps(new_value: uint256):
     assert new_value <= MAX_COMMISSION_CEILING_BPS, "staking: max commission out of bounds"
     self.max_commission_bps = new_value
-    log governed.ParameterUpdated(name="max_commission_bps", value=new_value)
+    governed._updated("max_commission_bps", new_value)
 
 
 @internal
 def _set_max_slash_bps(new_value: uint256):
     assert new_value <= MAX_SLASH_CEILING_BPS, "staking: max slash out of bounds"
     self.max_slash_bps = new_value
-    log governed.ParameterUpdated(name="max_slash_bps", value=new_value)
+    governed._updated("max_slash_bps", new_value)
 
 
 @internal
 def _set_delegation_weight_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: delegation weight out of bounds"
     self.delegation_weight_bps = new_value
-    log governed.ParameterUpdated(name="delegation_weight_bps", value=new_value)
+    governed._updated("delegation_weight_bps", new_value)
 
 
 @internal
 def _set_min_self_stake_bps(new_value: uint256):
     assert new_value <= constants.BPS, "staking: min self stake out of bounds"
     self.min_self_stake_bps = new_value
-    log governed.ParameterUpdated(name="min_self_stake_bps", value=new_value)
+    governed._updated("min_self_stake_bps", new_value)
 
 
 @internal
 def _set_min_pool_stake(new_value: uint256):
     assert new_value <= MAX_MIN_POOL_STAKE, "staking: min pool stake out of bounds"
     self.min_pool_stake = new_value
-    log governed.ParameterUpdated(name="min_pool_stake", value=new_value)
+    governed._updated("min_pool_stake", new_value)

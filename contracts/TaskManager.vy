@@ -1140,15 +1140,14 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
     # model back, a validator that kept its scores) is slashed.
     if meta & _REVEALED == 0:
         return 0, self.tasks[task_id].nonreveal_slash_bps
-    weight: uint256 = meta >> _REWARD_SHIFT
     if phase == PHASE_CANCELLED:
         # A trainer that revealed a model of its own: its part of the bond
         # and of the trainers' guaranteed share, by stake weight.
         share: uint256 = 0
         total: uint256 = 0
         share, total = self._cancel_terms(task_id)
-        weight = self._stake[task_id][account] & _LOW_128
-        return rewards._share(share, weight, total), 0
+        return rewards._share(share, self._stake[task_id][account] & _LOW_128, total), 0
+    weight: uint256 = meta >> _REWARD_SHIFT
     if role == ROLE_TRAINER:
         return rewards._share(self.tasks[task_id].train_reward, weight, self.tasks[task_id].train_weight_sum), 0
     return rewards._share(self.tasks[task_id].validator_reward, weight, self.tasks[task_id].validator_weight_sum), 0

@@ -7,7 +7,7 @@
         admin check every setter starts with, the treasury that receives
         what the contract owes the protocol (slashed stake, protocol fees,
         emission no task can take) and the ParameterUpdated event every
-        setter logs.
+        setter logs, through `_updated`.
 @dev A contract declares
          initializes: governed
          uses: access_control
