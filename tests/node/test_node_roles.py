@@ -51,6 +51,9 @@ class TaskManager:
     def revealed_models(self, task_id):
         return {}
 
+    def commit_order(self, task_id):
+        return []
+
     def finalize(self, task_id):
         self.sent.append(("finalize",))
         return 4

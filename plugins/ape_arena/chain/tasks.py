@@ -398,6 +398,15 @@ class TaskClient:
             found[str(log.trainer)] = (bytes(log.model_hash), str(log.model_uri))
         return found
 
+    def commit_order(self, task_id: int) -> list[str]:
+        """Trainers by their last model commitment, earliest first (logs come oldest first)."""
+        last: dict[str, int] = {}
+        for position, log in enumerate(
+            logs(self.tasks, "ModelCommitted", self.protocol.start_block, task_id=task_id)
+        ):
+            last[str(log.trainer)] = position
+        return sorted(last, key=last.__getitem__)
+
     def eval_reveal(self, task_id: int) -> tuple[bytes, str] | None:
         for log in logs(self.tasks, "EvalRevealed", self.protocol.start_block, task_id=task_id):
             return bytes(log.eval_hash), str(log.eval_uri)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -306,6 +306,62 @@ class TaskKind(abc.ABC):
             kind = type(error).__name__
             return ScoreResult.invalid(f"the model could not be scored ({kind}: {error})")
         return self.result(totals, config)
+
+    # --- what a submission is, and the task's own assets ------------------------
+
+    def submission_problem(self, sizes: Mapping[str, int], task: Mapping[str, Any]) -> str | None:
+        """What is wrong with a submission's file list (path -> bytes), or None.
+
+        Judged from the manifest before anything is downloaded, and again on disk.
+        The default is a model folder (`ape_arena.model_rules`).
+        """
+        from ape_arena.model_rules import folder_problem
+
+        return folder_problem(sizes, task["max_params"])
+
+    def max_submission_bytes(self, task: Mapping[str, Any]) -> int:
+        """The most bytes a validator downloads for one submission."""
+        from ape_arena.model_rules import max_model_bytes
+
+        return max_model_bytes(task["max_params"])
+
+    def check_submission(self, folder: Path, task: Mapping[str, Any]) -> None:
+        """Check a submission folder on disk before it is published or scored.
+
+        Raises:
+            ArtifactError: the reason the folder cannot be a submission.
+        """
+        from ape_arena.artifacts import check_model_dir
+
+        check_model_dir(folder, task["max_params"])
+
+    def publish_assets(
+        self,
+        kind_params: Mapping[str, Any],
+        built: Path | None,
+        spec_dir: Path,
+        put: Callable[[Path], tuple[bytes, str]] | None,
+    ) -> dict[str, Any]:
+        """Publish what a task needs besides its data (e.g. a base model) with `put`, and
+        return the kind parameters that pin it; `built` is the demo data's folder.
+
+        Called when a task is created; None for `put` computes the pins only.
+        The default has nothing to publish.
+
+        Raises:
+            SpecError: an asset the spec names cannot be used.
+        """
+        return dict(kind_params)
+
+    def copied_from(
+        self, model_dir: Path, earlier: Sequence[tuple[str, Path]], eval_set: EvalSet
+    ) -> str | None:
+        """Why the submission in `model_dir` is a near-copy of one of the `earlier`
+        submissions ((trainer, folder), committed before it), or None.
+
+        The default detects nothing beyond the contract's exact-hash rule.
+        """
+        return None
 
     def score(
         self,

@@ -101,6 +101,39 @@ def integers(low: int, high: int, max_len: int, default: Any = MISSING) -> Any:
     return _declare(check, default)
 
 
+def text(pattern: str, max_chars: int, default: Any = MISSING) -> Any:
+    """A dataclass field holding a string of at most `max_chars` that matches `pattern` whole."""
+    import re
+
+    compiled = re.compile(pattern)
+
+    def check(key: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, not {value!r}")
+        if len(value) > max_chars or not compiled.fullmatch(value):
+            raise ConfigError(f"{key} must match {pattern} (at most {max_chars} characters)")
+        return value
+
+    return _declare(check, default)
+
+
+def choices(allowed: Iterable[str], max_len: int, default: Any = MISSING) -> Any:
+    """A dataclass field holding 1 to `max_len` distinct strings from `allowed`, as a tuple."""
+    options = tuple(allowed)
+
+    def check(key: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} must be a list of names, not {value!r}")
+        if not 1 <= len(value) <= max_len or len(set(value)) != len(value):
+            raise ConfigError(f"{key} must hold 1 to {max_len} distinct names")
+        for item in value:
+            if item not in options:
+                raise ConfigError(f"{key}: {item!r} is not one of {', '.join(options)}")
+        return tuple(value)
+
+    return _declare(check, default)
+
+
 def like(owner: type, name: str, default: Any = _SAME) -> Any:
     """A field checked as `owner`'s field `name` is, with its own `default` (or the same).
 

@@ -73,6 +73,8 @@ class TrainConfig:
     """`torch.compile` the model (CUDA only; ignored elsewhere)."""
     bf16: bool = True
     """bf16 autocast for the forward pass (CUDA only; ignored elsewhere)."""
+    grad_accum: int = 1
+    """Micro-batches each process splits its part of a step's batch into (gradients summed)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class StepLog:
     lr: float
     seconds: float
     """Wall time since this call of `train` started."""
+    tokens_per_s: float | None = None
+    """Training throughput, where the kind counts tokens (None otherwise)."""
 
 
 @dataclass
@@ -239,11 +243,22 @@ def train(
             lr = lr_at(step, config)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            batch = _shard(batches(step), info)
-            batch = tuple(t.to(device, non_blocking=True) for t in batch)
-            with autocast:
-                loss = loss_fn(net, batch)
-            loss.backward()
+            parts = _micro_batches(_shard(batches(step), info), config.grad_accum)
+            loss = torch.zeros((), device=device)
+            for index, part in enumerate(parts):
+                part = tuple(t.to(device, non_blocking=True) for t in part)
+                # DDP averages gradients once per step: on the last micro-batch.
+                last = index == len(parts) - 1
+                quiet = (
+                    net.no_sync()
+                    if isinstance(net, nn.parallel.DistributedDataParallel) and not last
+                    else contextlib.nullcontext()
+                )
+                with quiet:
+                    with autocast:
+                        part_loss = loss_fn(net, part) / len(parts)
+                    part_loss.backward()
+                loss += part_loss.detach()
             if config.grad_clip > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
@@ -305,6 +320,17 @@ def _shard(batch: Batch, info: DistInfo) -> Batch:
             f"the batch of {rows} rows does not split evenly over {info.world_size} processes"
         )
     return tuple(t[info.rank :: info.world_size] for t in batch)
+
+
+def _micro_batches(batch: Batch, count: int) -> list[Batch]:
+    """A process's batch cut into `count` equal micro-batches (gradient accumulation)."""
+    if count == 1:
+        return [batch]
+    rows = batch[0].shape[0]
+    if rows % count:
+        raise TrainingError(f"the batch of {rows} rows does not split into {count} micro-batches")
+    size = rows // count
+    return [tuple(t[i * size : (i + 1) * size] for t in batch) for i in range(count)]
 
 
 def _mean_over_ranks(loss: torch.Tensor, info: DistInfo) -> float:

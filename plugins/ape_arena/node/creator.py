@@ -45,8 +45,9 @@ class Creator(_Role):
         ctx.client.check_terms(spec)
         ctx.log("preparing the task's data")
         work = ctx.work / "create" / _hex(os.urandom(4))[2:]
-        prepared = prepare(spec, work)
-        spec_hash, spec_uri = ctx.store().put(prepared.public_dir)
+        store = ctx.store()
+        prepared = prepare(spec, work, store.put)
+        spec_hash, spec_uri = store.put(prepared.public_dir)
         eval_hash = manifest_hash(build_manifest(prepared.eval_dir))
         salt = _salt()
         # The eval set and its salt are kept before anything is sent.

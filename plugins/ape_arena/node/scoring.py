@@ -19,14 +19,13 @@ by one artifact reaches the caller. Chain-free, so it is tested alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ape_arena.artifacts import ArtifactError, Manifest, check_model_dir, fetch_artifact
+from ape_arena.artifacts import ArtifactError, Manifest, fetch_artifact
 from ape_arena.kinds.base import ScoreResult, TaskKind
-from ape_arena.model_rules import folder_problem, max_model_bytes
 
 # What a validator allows one submission by default (node settings override them).
 FETCH_TIMEOUT_S = 600.0
@@ -67,31 +66,55 @@ class TaskScorer:
         self.score_timeout_s = score_timeout_s
         self._fetch = fetch
         self.eval_set = kind.prepare_eval(eval_dir, kind_params, device)
-        self.max_params = int(self.eval_set.task["max_params"])
+        self.task = self.eval_set.task
+        self.max_params = int(self.task["max_params"])
 
-    def score(self, submission: Submission) -> ScoreResult:
-        """Fetch, check and score one submission; INVALID with a reason when anything fails."""
+    def score(self, submission: Submission, earlier: Sequence[Submission] = ()) -> ScoreResult:
+        """Fetch, check and score one submission; INVALID with a reason when anything fails.
+
+        `earlier` are the revealed submissions committed before it: the kind may
+        find it a near-copy of one of them (`TaskKind.copied_from`).
+        """
         try:
-            folder = self._fetch(
-                submission.uri,
-                submission.model_hash,
-                self.downloads,
-                max_model_bytes(self.max_params),
-                timeout_s=self.fetch_timeout_s,
-                check=self._check_manifest,
-            )
-            check_model_dir(folder, self.max_params)
+            folder = self._fetched(submission)
         except ArtifactError as error:
             return ScoreResult.invalid(str(error))
         except Exception as error:  # a store or a file system failing on a hostile artifact
             kind = type(error).__name__
             return ScoreResult.invalid(f"the model could not be fetched ({kind}: {error})")
+        if earlier:
+            others = []
+            for other in earlier:
+                try:
+                    others.append((other.trainer, self._fetched(other)))
+                except Exception:  # an unusable earlier submission cannot be copied from
+                    continue
+            try:
+                copied = self.kind.copied_from(folder, others, self.eval_set)
+            except Exception as error:  # a hostile artifact breaking the comparison
+                kind = type(error).__name__
+                return ScoreResult.invalid(f"the model could not be compared ({kind}: {error})")
+            if copied:
+                return ScoreResult.invalid(copied)
         return self.kind.score_model(
             folder, self.eval_set, self.device, timeout_s=self.score_timeout_s
         )
 
+    def _fetched(self, submission: Submission) -> Path:
+        """The submission's folder, fetched (once: later calls find it) and checked."""
+        folder = self._fetch(
+            submission.uri,
+            submission.model_hash,
+            self.downloads,
+            self.kind.max_submission_bytes(self.task),
+            timeout_s=self.fetch_timeout_s,
+            check=self._check_manifest,
+        )
+        self.kind.check_submission(folder, self.task)
+        return folder
+
     def _check_manifest(self, manifest: Manifest) -> None:
-        """Refuse a model artifact by its manifest alone, before downloading a byte of it."""
-        problem = folder_problem({e.path: e.size for e in manifest.files}, self.max_params)
+        """Refuse a submission by its manifest alone, before downloading a byte of it."""
+        problem = self.kind.submission_problem({e.path: e.size for e in manifest.files}, self.task)
         if problem:
             raise ArtifactError(f"the model artifact is refused: {problem}")

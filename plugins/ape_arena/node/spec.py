@@ -33,6 +33,7 @@ is uploaded only when revealed.
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,9 +169,12 @@ class PreparedTask:
     eval_dir: Path  # eval/
 
 
-def prepare(spec: TaskSpec, work: Path) -> PreparedTask:
+def prepare(
+    spec: TaskSpec, work: Path, put: Callable[[Path], tuple[bytes, str]] | None = None
+) -> PreparedTask:
     """Build (or copy) the data and lay out the two artifact folders under
-    `work` (emptied first)."""
+    `work` (emptied first). The kind publishes its other assets (a base model)
+    with `put` and pins them in the kind parameters task.json carries."""
     from ape_arena.kinds.base import KindError
     from ape_arena.kinds.registry import get_kind
 
@@ -191,18 +195,20 @@ def prepare(spec: TaskSpec, work: Path) -> PreparedTask:
             )
             shutil.move(str(built / "train"), public / "train")
             shutil.move(str(built / "eval"), hidden / "eval")
+            kind_params = kind.publish_assets(spec.kind_params, built, spec.base, put)
             shutil.rmtree(built)
         else:
             for split, target in (("train", public / "train"), ("eval", hidden / "eval")):
                 source = (spec.base / str(spec.data[split])).expanduser()
                 kind.load_user_data(source)  # checks the files before they are published
                 _copy_data(source, target)
+            kind_params = kind.publish_assets(spec.kind_params, None, spec.base, put)
     except KindError as err:
         raise SpecFileError(f"The task's data cannot be used: {str(err).rstrip('.')}.") from err
     document = {
         "version": SPEC_VERSION,
         "kind": spec.kind,
-        "kind_params": spec.kind_params,
+        "kind_params": kind_params,
         "tolerance_bps": spec.tolerance_bps,
     }
     (public / TASK_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -48,7 +48,7 @@ class Trainer(_Role):
             kind = get_kind(document["kind"])
             kind_params = document["kind_params"]
             if self.model_dir is not None:
-                out = self._checked_model(Path(self.model_dir), kind_params)
+                out = self._checked_model(kind, Path(self.model_dir), kind_params)
             else:
                 out = ctx.work / "models" / f"{ctx.chain_id}-{task_id}-{ctx.address.lower()}"
                 self._train(task_id, kind, public, out, kind_params)
@@ -63,12 +63,12 @@ class Trainer(_Role):
         )
         self.commit(task_id, commitment, ctx.client.commit_model, "the model", outcome)
 
-    def _checked_model(self, folder: Path, kind_params: dict) -> Path:
-        """A model folder from elsewhere: safetensors + config, within bounds."""
-        from ape_arena.artifacts import ArtifactError, check_model_dir
+    def _checked_model(self, kind, folder: Path, kind_params: dict) -> Path:
+        """A model folder from elsewhere, checked by the kind's rules for a submission."""
+        from ape_arena.artifacts import ArtifactError
 
         try:
-            check_model_dir(folder, int(kind_params["max_params"]))
+            kind.check_submission(folder, kind.validate_params(kind_params))
         except ArtifactError as err:
             raise TaskError(f"The model in {folder} cannot be submitted: {err}") from err
         return folder
@@ -86,7 +86,7 @@ class Trainer(_Role):
                 ctx.device,
                 checkpoint_dir=out.with_name(out.name + ".ckpt"),
                 kind_params=kind_params,
-                on_log=lambda step: ctx.log(f"  step {step.step}: loss {step.loss:.4f}"),
+                on_log=lambda step: ctx.log(_progress(step, self.params)),
             )
         except KindError as err:
             raise TaskError(
@@ -107,3 +107,12 @@ class Trainer(_Role):
                 "disqualified: another trainer committed the same model hash earlier; "
                 "this submission earns nothing and its stake is slashed on claim"
             )
+
+
+def _progress(step, params: dict) -> str:
+    """One training log line: step (of the total when known), loss, throughput."""
+    total = params.get("steps")
+    line = f"  step {step.step}" + (f"/{total}" if total else "") + f": loss {step.loss:.4f}"
+    if step.tokens_per_s:
+        line += f", {step.tokens_per_s:,.0f} tokens/s"
+    return line

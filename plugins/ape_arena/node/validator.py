@@ -93,21 +93,26 @@ class Validator(_Role):
                 "scored, so this node leaves the task to the other validators."
             ) from err
         done: dict[str, int] = dict(self.record(task_id).get("scored") or {})
-        scores = []
-        for index, trainer in enumerate(trainers):
-            where = f"  model {index + 1}/{len(trainers)} of {trainer}"
-            if trainer in done:
-                scores.append(int(done[trainer]))
-                ctx.log(f"{where}: scored before the node restarted")
-                continue
+        # Models are scored in commit order, each compared with those committed
+        # before it (a kind may find a near-copy); the scores go in join order.
+        order = [t for t in ctx.client.commit_order(task_id) if t in trainers]
+        order += [t for t in trainers if t not in order]
+        earlier: list[Submission] = []
+        for index, trainer in enumerate(order):
+            where = f"  model {index + 1}/{len(order)} of {trainer}"
             if trainer not in models or ctx.client.participant(task_id, trainer).disqualified:
-                scores.append(INVALID_SCORE)
+                done.setdefault(trainer, INVALID_SCORE)
                 continue
             model_hash, uri = models[trainer]
+            submission = Submission(trainer, model_hash, uri)
+            if trainer in done:
+                earlier.append(submission)
+                ctx.log(f"{where}: scored before the node restarted")
+                continue
             started = time.monotonic()
-            result = scorer.score(Submission(trainer, model_hash, uri))
+            result = scorer.score(submission, earlier)
+            earlier.append(submission)
             done[trainer] = to_score(result)
-            scores.append(done[trainer])
             self.remember(task_id, scored=done)
             shown = (
                 f"{result.metric:.4f} {kind.metric_name}"
@@ -116,7 +121,7 @@ class Validator(_Role):
             )
             ctx.log(f"{where}: {shown} ({time.monotonic() - started:.1f} s)")
         outcome.did.append(f"scored {len(models)} revealed models of task {task_id}")
-        return scores
+        return [int(done[trainer]) for trainer in trainers]
 
     def _reveal(self, task_id: int, p, outcome: Outcome) -> None:
         record = self.revealable(task_id, p, outcome, "scores")
