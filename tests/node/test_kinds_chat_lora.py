@@ -68,9 +68,12 @@ def adapters(kind, built):
     second = root / "adapter-2"
     kind.train(built["data"] / "train", first, TRAIN, "cpu", kind_params=built["task"])
     kind.train(
-        built["data"] / "train", second, {**TRAIN, "seed": 7, "rank": 4, "targets": ["q_proj"]},
-        "cpu", kind_params=built["task"],
-    )  # fmt: skip
+        built["data"] / "train",
+        second,
+        {**TRAIN, "seed": 7, "rank": 4, "targets": ["q_proj"]},
+        "cpu",
+        kind_params=built["task"],
+    )
     return first, second
 
 
@@ -155,8 +158,9 @@ def test_hub_snapshot_is_checked_against_the_pinned_hash(built, tmp_path):
     assert calls == [("org/tiny", revision)]
     assert "0x" + manifest_hash(build_manifest(got)).hex() == built["task"]["base_model"]
     with pytest.raises(ArtifactError, match="not the base the task pinned"):
-        fetch_hub_snapshot("org/tiny", revision, "0x" + "11" * 32, tmp_path / "d", 10**9,
-                           download=download)  # fmt: skip
+        fetch_hub_snapshot(
+            "org/tiny", revision, "0x" + "11" * 32, tmp_path / "d", 10**9, download=download
+        )
     assert not any((tmp_path / "d").iterdir())
 
 
@@ -166,12 +170,15 @@ def test_hub_snapshot_is_checked_against_the_pinned_hash(built, tmp_path):
 def test_flock_sharegpt_and_messages_records_read_alike():
     flock = {
         "system": "Be brief.",
-        "conversations": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
-    }  # fmt: skip
+        "conversations": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello"},
+        ],
+    }
     sharegpt = {
         "system": "Be brief.",
         "conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}],
-    }  # fmt: skip
+    }
     messages = {
         "messages": [
             {"role": "system", "content": "Be brief."},
@@ -290,13 +297,21 @@ def test_training_resumes_from_its_checkpoint(kind, built, tmp_path):
 
     resumed, checkpoints = tmp_path / "resumed", tmp_path / "ckpt"
     with pytest.raises(Stop):
-        kind.train(built["data"] / "train", resumed, params, "cpu", checkpoints,
-                   kind_params=built["task"], on_log=crash)  # fmt: skip
+        kind.train(
+            built["data"] / "train",
+            resumed,
+            params,
+            "cpu",
+            checkpoints,
+            kind_params=built["task"],
+            on_log=crash,
+        )
     saved = torch.load(checkpoints / "checkpoint.pt", weights_only=True)
     assert saved["step"] == 3
     assert all(".lora_" in name for name in saved["model"])  # no copy of the base
-    result = kind.train(built["data"] / "train", resumed, params, "cpu", checkpoints,
-                        kind_params=built["task"])  # fmt: skip
+    result = kind.train(
+        built["data"] / "train", resumed, params, "cpu", checkpoints, kind_params=built["task"]
+    )
     assert result.start_step == 3 and result.steps == 6
     one, two = (
         load_file(str(straight / hf.ADAPTER_WEIGHTS)),
@@ -308,12 +323,20 @@ def test_training_resumes_from_its_checkpoint(kind, built, tmp_path):
 
 def test_gradient_accumulation_needs_an_even_split(kind, built, tmp_path):
     with pytest.raises(TrainParamsError, match="grad_accum"):
-        kind.train(built["data"] / "train", tmp_path / "x", {**TRAIN, "grad_accum": 3}, "cpu",
-                   kind_params=built["task"])  # fmt: skip
+        kind.train(
+            built["data"] / "train",
+            tmp_path / "x",
+            {**TRAIN, "grad_accum": 3},
+            "cpu",
+            kind_params=built["task"],
+        )
     result = kind.train(
-        built["data"] / "train", tmp_path / "y", {**TRAIN, "steps": 2, "grad_accum": 2}, "cpu",
+        built["data"] / "train",
+        tmp_path / "y",
+        {**TRAIN, "steps": 2, "grad_accum": 2},
+        "cpu",
         kind_params=built["task"],
-    )  # fmt: skip
+    )
     assert result.steps == 2 and math.isfinite(result.final_loss)
 
 
@@ -345,19 +368,24 @@ def _bad_cases(first: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
             "use_dora is set",
         ),
         "vocab": (
-            edited_copy(first, tmp / "vocab", tensors=lambda s: s.update({embed: torch.zeros(4, 4)})),
+            edited_copy(
+                first, tmp / "vocab", tensors=lambda s: s.update({embed: torch.zeros(4, 4)})
+            ),
             "not a LoRA matrix",
         ),
         "shape": (
             edited_copy(
-                first, tmp / "shape",
-                tensors=lambda s: s.update({k: torch.zeros(8, 3) for k in list(s) if "lora_A" in k}),
+                first,
+                tmp / "shape",
+                tensors=lambda s: s.update(
+                    {k: torch.zeros(8, 3) for k in list(s) if "lora_A" in k}
+                ),
             ),
             "not (8, ",
         ),
         "pickle": (edited_copy(first, tmp / "pickle"), "unexpected files"),
         "not safetensors": (edited_copy(first, tmp / "zip"), "not a safetensors file"),
-    }  # fmt: skip
+    }
     shutil.copy(first / hf.ADAPTER_CONFIG, cases["tokenizer"][0] / "tokenizer.json")
     (cases["pickle"][0] / "adapter_model.bin").write_bytes(b"\x80\x04K\x01.")
     (cases["not safetensors"][0] / hf.ADAPTER_WEIGHTS).write_bytes(b"PK\x03\x04" + b"\0" * 64)
@@ -395,12 +423,17 @@ def test_a_perturbed_copy_is_caught_and_an_independent_tune_is_not(kind, built, 
     first, second = adapters
     generator = torch.Generator().manual_seed(0)
     noisy = edited_copy(
-        first, tmp_path / "noisy",
+        first,
+        tmp_path / "noisy",
         tensors=lambda s: s.update(
-            {k: (v + 0.01 * v.std() * torch.randn(v.shape, generator=generator)).to(torch.bfloat16)
-             for k, v in s.items()}
+            {
+                k: (v + 0.01 * v.std() * torch.randn(v.shape, generator=generator)).to(
+                    torch.bfloat16
+                )
+                for k, v in s.items()
+            }
         ),
-    )  # fmt: skip
+    )
     store = LocalStore(tmp_path / "subs")
     submissions = [
         Submission(owner, *store.put(folder))
