@@ -86,6 +86,21 @@ def print_summary(report: dict, echo=click.echo) -> None:
             for p in report["payouts"]
         ],
     )
+    chat = report.get("chat_task")
+    if chat:
+        table(
+            f"Task {chat['task_id']} ({chat['kind']}): LoRA adapters on a tiny Llama base",
+            ["trainer", "bits per byte", "status", "reward ARENA"],
+            [
+                (
+                    t["label"],
+                    "-" if t["bits_per_byte"] is None else f"{t['bits_per_byte']:.4f}",
+                    t["status"],
+                    _arena(t["reward"]),
+                )
+                for t in chat["trainers"]
+            ],
+        )
     echo("What happened:")
     for line in report["story"]:
         echo(f"  - {line}")

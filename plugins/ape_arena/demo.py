@@ -21,7 +21,7 @@ from ape_arena.chain.emission import EmissionClient
 from ape_arena.chain.governance import GovernanceClient, build_actions
 from ape_arena.chain.staking import StakingClient
 from ape_arena.chain.tasks import TaskClient
-from ape_arena.kinds.scores import INVALID_SCORE
+from ape_arena.kinds.scores import INVALID_SCORE, from_score
 from ape_arena.node.context import NodeContext
 from ape_arena.node.creator import Creator
 from ape_arena.node.spec import load_spec
@@ -262,13 +262,111 @@ def run_demo(
     for node in nodes:
         node.advance(task_id)
 
+    chat = run_chat_task(
+        protocol, provider, context, creator, [trainers[0], trainers[-1]], copycat,
+        validators[:2], folder, shape, echo,
+    )  # fmt: skip
     report = build_report(protocol, task_id, creator, [*trainers, copycat], validators, delegators,
                           backed, before, provider, deployer)  # fmt: skip
+    report["chat_task"] = chat
     report["elapsed_seconds"] = round(time.monotonic() - started, 1)
     from ape_arena.report import write_report
 
     report_path = write_report(folder / "report.html", report)
     return DemoResult(task_id, report, report_path, everyone)
+
+
+CHAT_SPEC = """\
+kind: chat-lora
+kind_params: {{context_length: 96, eval_batch_size: 8, max_rank: 16}}
+data:
+  demo: {{seed: 3, size: {size}}}
+reward: 2000
+bond: 100
+min_trainer_stake: 1000
+min_validator_stake: 1000
+max_trainers: 4
+max_validators: 4
+tolerance_bps: 50
+durations: {{submit: 1h, model_reveal: 1h, eval_reveal: 1h, score_commit: 1h, score_reveal: 1h}}
+"""
+ALL_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def run_chat_task(
+    protocol, provider, context, creator, trainers, copier, validators, folder, shape, echo
+) -> dict:
+    """A second task, of the chat-lora kind: LoRA adapters on a tiny Llama base built
+    offline, scored in bits per byte; the copier submits a perturbed copy of the
+    first adapter, which validators find a near-copy. Returns its leaderboard."""
+    import torch
+    from ape import chain
+    from safetensors.torch import load_file, save_file
+
+    from ape_arena.chain.outcome import read_outcome
+
+    echo("9. A chat-lora task: LoRA fine-tuning of a tiny Llama base on chat data")
+    spec_file = folder / "chat-task.yaml"
+    spec_file.write_text(CHAT_SPEC.format(size=300 if shape.steps > 10 else 80))
+    creator_node = Creator(context(creator))
+    task_id = creator_node.create(load_spec(spec_file), spec_file)
+    info = TaskClient(protocol).info(task_id)
+    steps = 40 if shape.steps > 10 else 4
+    choices = [
+        {"steps": steps, "batch_size": 8, "lr": 5e-3, "targets": ALL_TARGETS, "log_every": steps},
+        {"steps": steps, "batch_size": 8, "lr": 2e-3, "rank": 4, "seed": 1, "log_every": steps},
+    ]
+    nodes = {}
+    for actor, params in zip(trainers, choices, strict=True):
+        nodes[actor.label] = Trainer(context(actor), params)
+        _say(echo, actor, nodes[actor.label].advance(task_id))
+    record = context(trainers[0]).state.load(
+        int(provider.chain_id), task_id, "trainer", trainers[0].address
+    )
+    copy = folder / "copied-adapter"
+    shutil.copytree(Path(record["model_dir"]), copy)
+    weights = copy / "adapter_model.safetensors"
+    generator = torch.Generator().manual_seed(0)
+    state = load_file(str(weights))
+    noisy = {
+        name: (t + 0.01 * t.std() * torch.randn(t.shape, generator=generator)).to(torch.bfloat16)
+        for name, t in state.items()
+    }
+    save_file(noisy, str(weights))
+    echo(f"   {copier.label}: re-saves {trainers[0].label}'s adapter in bf16 with noise (new hash)")
+    chain.mine()
+    nodes[copier.label] = Trainer(context(copier), model_dir=copy)
+    _say(echo, copier, nodes[copier.label].advance(task_id))
+    for v in validators:
+        nodes[v.label] = Validator(context(v))
+        _say(echo, v, nodes[v.label].advance(task_id))
+    for deadline in ("submit_end", "reveal_end", "score_commit_end", "score_reveal_end"):
+        chain.mine(timestamp=getattr(info.deadlines, deadline))
+        for node in [creator_node, *nodes.values()]:
+            _say(
+                echo, node_actor(node, creator, trainers, copier, validators), node.advance(task_id)
+            )
+    by_trainer = read_outcome(protocol, task_id).by_trainer()
+    board = []
+    for actor in [*trainers, copier]:
+        s = by_trainer[actor.address]
+        board.append(
+            {
+                "label": actor.label,
+                "bits_per_byte": None if s.consensus == INVALID_SCORE else from_score(s.consensus),
+                "status": s.status,
+                "reward": s.reward,
+            }
+        )
+    return {"task_id": task_id, "kind": "chat-lora", "trainers": board}
+
+
+def node_actor(node, creator, trainers, copier, validators):
+    """The actor a node speaks for (for the log lines)."""
+    for actor in [creator, *trainers, copier, *validators]:
+        if actor.address == node.ctx.address:
+            return actor
+    return creator
 
 
 def _say(echo, actor: Actor, outcome) -> None:
