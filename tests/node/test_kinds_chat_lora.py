@@ -278,10 +278,13 @@ def test_scoring_is_deterministic_and_fp32_is_within_tolerance_of_fp64(kind, eva
     one = kind.score_model(first, eval_set, "cpu")
     two = kind.score_model(first, eval_set, "cpu")
     assert one.metric == two.metric
-    loss64, _ = evaluate_lm(eval_set.model, eval_set.batches(), "cpu", "fp64")
-    loss32, _ = evaluate_lm(eval_set.model, eval_set.batches(), "cpu", "fp32")
     tolerance = eval_set.task["tolerance_bps"] / 10_000
-    assert abs(loss32 - loss64) / loss64 < tolerance / 100
+    reference = kind.score_model(first, eval_set, "cpu", precision="fp64").metric
+    assert abs(one.metric - reference) / reference < tolerance / 100
+    bf16 = kind.score_model(first, eval_set, "cpu", precision="bf16").metric
+    assert abs(bf16 - one.metric) / one.metric < tolerance / 5
+    loss, _ = evaluate_lm(eval_set.model, eval_set.batches(), "cpu", "fp32")
+    assert eval_set.model.dtype == torch.float32 and loss > 0  # fp64 scoring casts back
 
 
 def test_training_resumes_from_its_checkpoint(kind, built, tmp_path):

@@ -639,7 +639,10 @@ def applied_adapter(
             up = (b * scaling).to(weight.device, weight.dtype)
 
             def hook(_module, inputs, output, down=down, up=up):
-                return output + (inputs[0] @ down.T) @ up.T
+                x = inputs[0]
+                if x.dtype != down.dtype:  # the model was cast (fp64 reference) after entry
+                    down, up = down.to(x.dtype), up.to(x.dtype)
+                return output + (x @ down.T) @ up.T
 
             handles.append(layer.register_forward_hook(hook))
         yield model
