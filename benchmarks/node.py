@@ -1,4 +1,5 @@
-"""ML throughput of the node: scoring and training tokens/s (and MFU) for the `lm` kind.
+"""ML throughput of the node: scoring and training tokens/s (and MFU) for the `lm` kind
+(and, through `benchmarks.node_lora`, for `chat-lora`).
 
 Run from the repository root with `python -m benchmarks.node` (venv active),
 `--device cpu|cuda` to choose. Three sides for each of scoring and training:
@@ -596,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     device = pick_device(args.device)
     record = run(device, args.repeats)
+    from benchmarks import node_lora
+
+    record["chat_lora"] = node_lora.run(device, args.repeats)
     record["wall_seconds"] = round(time.monotonic() - started, 1)
     output = args.output
     results: dict[str, Any] = {}
@@ -621,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, ratio in record[what]["speedup"].items():
             low, high = ratio["range"]
             print(f"{what:<8} speed-up {name}: {ratio['median']}x (range {low}x to {high}x)")
+    node_lora.report(record["chat_lora"])
     print(f"written to {output} in {record['wall_seconds']} s")
     return 0
 
