@@ -1489,9 +1489,7 @@ class StakingLedger(RuleBasedStateMachine):
     def check(self):
         # The pool records, word for word from storage (the pools() getter is
         # checked below whenever a pool changes).
-        onchain = {
-            op: self._pool_fields(op) for op in self.operators
-        }
+        onchain = {op: self._pool_fields(op) for op in self.operators}
         self._check_ledger(onchain)
         self._check_storage()
         self._check_conservation(onchain)  # 1
