@@ -13,6 +13,7 @@
      functions are not counted anywhere. With `A` = pool.total_assets:
          balanceOf(this) == sum(A) + sum(pool.pending) + total_unbonding
                             + treasury_owed + sum(pool.commission_owed)
+                            + sum(prepaid)
      holds exactly after every call (tests/fuzz checks it). Share maths is in
      modules/pool_shares.vy and rounds in the pool's favour.
 @custom:security Withdrawal rule: a withdrawal request is always taken.
@@ -106,6 +107,22 @@ _UNLOCK_BITS: constant(uint256) = 64
 _UNLOCK_MASK: constant(uint256) = (1 << 64) - 1
 _UNBONDING_SHIFT: constant(uint256) = 160
 _RESERVED_MASK: constant(uint256) = (1 << 96) - 1
+# Layout of a pool's words (see the storage below).
+_AMOUNT_MASK: constant(uint256) = (1 << 96) - 1
+_SHARES_SHIFT: constant(uint256) = 96
+_LOCKED_SHIFT: constant(uint256) = 160
+_RESERVED_SHIFT: constant(uint256) = 64
+_EPOCH_MASK: constant(uint256) = (1 << 64) - 1
+_OPENED: constant(uint256) = 1
+_COMMISSION_SHIFT: constant(uint256) = 8
+_PENDING_BPS_SHIFT: constant(uint256) = 32
+_PENDING_AT_SHIFT: constant(uint256) = 64
+_BPS_MASK: constant(uint256) = (1 << 16) - 1
+_PENDING_SHIFT: constant(uint256) = 160
+# The commission fields of `_terms` (bits 8-127), and the pending raise's.
+_COMMISSION_FIELDS: constant(uint256) = ((1 << 128) - 1) ^ ((1 << 8) - 1)
+_PENDING_FIELDS: constant(uint256) = ((1 << 128) - 1) ^ ((1 << 32) - 1)
+_OWED_SHIFT: constant(uint256) = 128
 # Layout of a pool's withdrawal queue: tail << 128 | finalized position.
 _QUEUE_SHIFT: constant(uint256) = 128
 _QUEUE_MASK: constant(uint256) = (1 << 128) - 1
@@ -124,6 +141,8 @@ token: public(immutable(IERC20))
 # ---------------------------------------------------------------------------
 
 struct Pool:
+    # What pools() returns: a pool's fields, unpacked from the four words
+    # of its storage (see `_value`, `_stake`, `_terms` and `_owner`).
     opened: bool
     # Commission in bps; a raise waits in `pending_commission_bps` until
     # `pending_commission_at` (0 = nothing pending).
@@ -160,8 +179,26 @@ struct Activation:
 # Storage
 # ---------------------------------------------------------------------------
 
-# @notice Pool of each operator.
-pools: public(HashMap[address, Pool])
+# A pool's fields, packed in four words by how the calls use them, so that
+# a call reads few cold slots (pools() unpacks them). Amounts are tokens of
+# this contract, at most its balance and so below the token's cap (1e27 <
+# 2**90): 96 bits hold each. Shares stay at most MAX_TOTAL_SHARES (1e48 <
+# 2**160). Timestamps and activation numbers fit 64 bits, commissions (at
+# most BPS) 16.
+#   _value[op] = total_shares << 96 | total_assets
+#       (every share conversion reads both)
+#   _stake[op] = locked << 160 | reserved << 64 | epoch
+#       (what a withdrawal, an allocation and a release check)
+#   _terms[op] = pending << 160 | pending_commission_at << 64
+#                | pending_commission_bps << 32 | commission_bps << 8 | opened
+#       (a deposit checks `opened` and adds to `pending`; a reward reads the
+#       commission)
+#   _owner[op] = commission_owed << 128 | own_principal
+#       (the operator's own: the commission it is owed and its principal)
+_value: HashMap[address, uint256]
+_stake: HashMap[address, uint256]
+_terms: HashMap[address, uint256]
+_owner: HashMap[address, uint256]
 
 # @notice shares[operator][holder]: pool shares held.
 shares: public(HashMap[address, HashMap[address, uint256]])
@@ -221,6 +258,12 @@ total_unbonding: public(uint256)
 
 # @notice Slashed tokens not yet swept to the treasury.
 treasury_owed: public(uint256)
+
+# @notice prepaid[protocol contract]: tokens a protocol contract moved in
+#         beforehand (`prepay`) to pay rewards with (`settle`), not yet paid:
+#         the task manager moves a task's rewards in once, at settlement,
+#         rather than once per claim.
+prepaid: public(HashMap[address, uint256])
 
 # Parameters (DAO-governed).
 # @notice Seconds between a withdrawal request and the withdrawal.
@@ -320,6 +363,15 @@ event RewardPaid:
     amount: uint256
     commission: uint256
 
+event Prepaid:
+    protocol: indexed(address)
+    amount: uint256
+
+event PrepaidReturned:
+    protocol: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+
 event TreasurySwept:
     treasury: indexed(address)
     amount: uint256
@@ -361,7 +413,7 @@ def __init__(
     @param max_slash_bps_ Highest slash, as a fraction of a released allocation.
     @param delegation_weight_bps_ Weight of delegated stake (epsilon).
     """
-    assert token_.address != empty(address), "staking: token is the zero address"
+    self._require(token_.address != empty(address), "staking: token is the zero address")
     token = token_
     governed.__init__("staking", admin, treasury_)
     access_control._set_role_admin(PROTOCOL_ROLE, PROTOCOL_ADMIN_ROLE)
@@ -390,11 +442,12 @@ def open_pool(commission_bps: uint256, amount: uint256):
     @param commission_bps The operator's cut of rewards, at most max_commission_bps.
     @param amount Tokens the operator stakes now, in wei.
     """
-    assert not self.paused, "staking: new stakes are paused"
-    assert not self.pools[msg.sender].opened, "staking: pool already open"
-    assert commission_bps <= self.max_commission_bps, "staking: commission above maximum"
-    self.pools[msg.sender].opened = True
-    self.pools[msg.sender].commission_bps = commission_bps
+    self._require(not self.paused, "staking: new stakes are paused")
+    terms: uint256 = self._terms[msg.sender]
+    self._require(terms & _OPENED == 0, "staking: pool already open")
+    self._require(commission_bps <= self.max_commission_bps, "staking: commission above maximum")
+    # commission_bps <= MAX_COMMISSION_CEILING_BPS fits its 16 bits.
+    self._terms[msg.sender] = terms | (commission_bps << _COMMISSION_SHIFT) | _OPENED
     log PoolOpened(operator=msg.sender, commission_bps=commission_bps)
     if amount != 0:
         self._deposit(msg.sender, msg.sender, amount)
@@ -413,7 +466,7 @@ def delegate(operator: address, amount: uint256) -> uint256:
     @return The shares minted (0 while the stake waits).
     """
     assert not self.paused, "staking: new stakes are paused"
-    assert self.pools[operator].opened, "staking: no such pool"
+    assert self._terms[operator] & _OPENED != 0, "staking: no such pool"
     return self._deposit(operator, msg.sender, amount)
 
 
@@ -450,22 +503,25 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
     unbonded: uint256 = from_waiting
     if from_waiting != 0:
         # The entry's epoch is the pool's current one (it was just settled).
-        self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | self.pools[operator].epoch
-        self.pools[operator].pending -= from_waiting
+        self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | (self._stake[operator] & _EPOCH_MASK)
+        # from_waiting <= waiting <= pool.pending: the field does not borrow.
+        self._terms[operator] -= from_waiting << _PENDING_SHIFT
     if rest != 0:
         # Waiting stake first, whole; then shares, once what waits in an
         # idle pool has become shares.
         self._activate_if_idle(operator)
         self._settle(operator, msg.sender)
-        total_assets: uint256 = self.pools[operator].total_assets
-        total_shares: uint256 = self.pools[operator].total_shares
+        value_word: uint256 = self._value[operator]
+        total_assets: uint256 = value_word & _AMOUNT_MASK
+        total_shares: uint256 = value_word >> _SHARES_SHIFT
         held: uint256 = self.shares[operator][msg.sender]
         value: uint256 = pool_shares._to_assets_down(held, total_assets, total_shares)
         # Checked before the share maths: rest <= total_assets <= MAX_AMOUNT.
         # Stake already reserved cannot be asked for twice.
         assert rest <= value - min(booked, value), "staking: amount exceeds stake"
         at_once: uint256 = rest
-        if self.pools[operator].locked != 0:
+        stake: uint256 = self._stake[operator]
+        if stake >> _LOCKED_SHIFT != 0:
             at_once = min(rest, self._free_stake(operator))
         later: uint256 = rest - at_once
         if later != 0:
@@ -474,7 +530,9 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             tail: uint256 = (queue >> _QUEUE_SHIFT) + later
             self._queue[operator] = (tail << _QUEUE_SHIFT) | (queue & _QUEUE_MASK)
             self._reservations[operator][msg.sender] = tail
-            self.pools[operator].reserved += later
+            # pool.reserved sums what holders booked, each at most its
+            # stake: below the token's cap, so the field does not carry.
+            self._stake[operator] = stake + (later << _RESERVED_SHIFT)
             # later <= value - booked: the sum stays below the token's cap.
             booked += later
             log WithdrawReserved(operator=operator, holder=msg.sender, assets=later, position=tail)
@@ -484,16 +542,17 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             burnt = self._burn(operator, msg.sender, at_once, total_assets, total_shares, held)
             unbonded += at_once
             if msg.sender == operator:
-                assert self._assets_of(operator, operator) * constants.BPS >= self.pools[operator].locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
+                assert self._assets_of(operator, operator) * constants.BPS >= (stake >> _LOCKED_SHIFT) * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 
     # Voting power falls by the amount, reserved or not, down to zero at
     # most (stake grown by rewards can be asked back beyond what was put
     # in); the operator's, by its principal in its own pool at most.
     lost: uint256 = amount
     if msg.sender == operator:
-        principal: uint256 = self.pools[operator].own_principal
-        lost = min(amount, principal)
-        self.pools[operator].own_principal = unsafe_sub(principal, lost)
+        owner: uint256 = self._owner[operator]
+        lost = min(amount, owner & _AMOUNT_MASK)
+        # lost <= own_principal, the word's low field: no borrow.
+        self._owner[operator] = unsafe_sub(owner, lost)
     self._lower_votes(msg.sender, lost)
     unlock_at: uint256 = self._unbond(msg.sender, operator, entry, unbonded, booked)
     if unbonded == 0:
@@ -522,19 +581,20 @@ def honour_withdrawal(operator: address, holder: address) -> uint256:
     """
     entry: uint256 = self._unbonding[holder][operator]
     booked: uint256 = (entry >> _UNLOCK_BITS) & _RESERVED_MASK
-    assert booked != 0, "staking: nothing reserved"
-    assert msg.sender == holder or entry >> _UNBONDING_SHIFT == 0, "staking: the holder is unbonding, only it may honour"
+    self._require(booked != 0, "staking: nothing reserved")
+    self._require(msg.sender == holder or entry >> _UNBONDING_SHIFT == 0, "staking: the holder is unbonding, only it may honour")
     queue: uint256 = self._queue[operator]
     done: uint256 = self._finalized(operator, queue)
-    assert self._reservations[operator][holder] <= done, "staking: reserved stake still locked"
+    self._require(self._reservations[operator][holder] <= done, "staking: reserved stake still locked")
     self._queue[operator] = (queue >> _QUEUE_SHIFT << _QUEUE_SHIFT) | done
     self._reservations[operator][holder] = 0
-    # booked is part of pool.reserved.
-    self.pools[operator].reserved -= booked
+    # booked is part of pool.reserved: the field does not borrow.
+    self._stake[operator] -= booked << _RESERVED_SHIFT
 
     self._settle(operator, holder)
-    total_assets: uint256 = self.pools[operator].total_assets
-    total_shares: uint256 = self.pools[operator].total_shares
+    value_word: uint256 = self._value[operator]
+    total_assets: uint256 = value_word & _AMOUNT_MASK
+    total_shares: uint256 = value_word >> _SHARES_SHIFT
     held: uint256 = self.shares[operator][holder]
     amount: uint256 = min(booked, pool_shares._to_assets_down(held, total_assets, total_shares))
     burnt: uint256 = 0
@@ -577,22 +637,29 @@ def set_commission(commission_bps: uint256):
             the pool is locked, and no stake is locked until it applies.
     @param commission_bps The new commission, at most max_commission_bps.
     """
-    assert self.pools[msg.sender].opened, "staking: no such pool"
-    assert commission_bps <= self.max_commission_bps, "staking: commission above maximum"
-    current: uint256 = self._apply_pending_commission(msg.sender)
+    terms: uint256 = self._terms[msg.sender]
+    self._require(terms & _OPENED != 0, "staking: no such pool")
+    self._require(commission_bps <= self.max_commission_bps, "staking: commission above maximum")
+    current: uint256 = (terms >> _COMMISSION_SHIFT) & _BPS_MASK
+    pending_at: uint256 = (terms >> _PENDING_AT_SHIFT) & _EPOCH_MASK
+    if pending_at != 0 and block.timestamp >= pending_at:
+        # A raise that has matured applies first.
+        current = (terms >> _PENDING_BPS_SHIFT) & _BPS_MASK
+        terms = (terms & ~_COMMISSION_FIELDS) | (current << _COMMISSION_SHIFT)
+        log CommissionChanged(operator=msg.sender, commission_bps=current)
     if commission_bps <= current:
-        self.pools[msg.sender].commission_bps = commission_bps
-        self.pools[msg.sender].pending_commission_bps = 0
-        self.pools[msg.sender].pending_commission_at = 0
+        # A cut, or the same rate: at once, and no raise stays pending.
+        terms = (terms & ~_COMMISSION_FIELDS) | (commission_bps << _COMMISSION_SHIFT)
         log CommissionChanged(operator=msg.sender, commission_bps=commission_bps)
     else:
         # Delegators see a raise coming with all their stake unlocked: none
         # is locked now, and allocate() locks none until the raise applies.
-        assert self.pools[msg.sender].locked == 0, "staking: no commission raise while stake is locked"
+        self._require(self._stake[msg.sender] >> _LOCKED_SHIFT == 0, "staking: no commission raise while stake is locked")
+        # A timestamp plus at most MAX_COMMISSION_NOTICE fits 64 bits.
         effective_at: uint256 = block.timestamp + self.commission_notice
-        self.pools[msg.sender].pending_commission_bps = commission_bps
-        self.pools[msg.sender].pending_commission_at = effective_at
+        terms = (terms & ~(_PENDING_FIELDS)) | (commission_bps << _PENDING_BPS_SHIFT) | (effective_at << _PENDING_AT_SHIFT)
         log CommissionScheduled(operator=msg.sender, commission_bps=commission_bps, effective_at=effective_at)
+    self._terms[msg.sender] = terms
 
 
 @external
@@ -601,10 +668,11 @@ def claim_commission() -> uint256:
     @notice Send the caller the commission its pool has earned.
     @return The tokens sent.
     """
-    amount: uint256 = self.pools[msg.sender].commission_owed
-    assert amount != 0, "staking: nothing to claim"
-    self.pools[msg.sender].commission_owed = 0
-    assert extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
+    owner: uint256 = self._owner[msg.sender]
+    amount: uint256 = owner >> _OWED_SHIFT
+    self._require(amount != 0, "staking: nothing to claim")
+    self._owner[msg.sender] = owner & _AMOUNT_MASK
+    self._require(extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed")
     log CommissionClaimed(operator=msg.sender, amount=amount)
     return amount
 
@@ -617,10 +685,10 @@ def sweep_to_treasury() -> uint256:
     @return The tokens sent.
     """
     amount: uint256 = self.treasury_owed
-    assert amount != 0, "staking: nothing to sweep"
+    self._require(amount != 0, "staking: nothing to sweep")
     self.treasury_owed = 0
     receiver: address = governed.treasury
-    assert extcall token.transfer(receiver, amount, default_return_value=True), "staking: transfer failed"
+    self._require(extcall token.transfer(receiver, amount, default_return_value=True), "staking: transfer failed")
     log TreasurySwept(treasury=receiver, amount=amount)
     return amount
 
@@ -643,18 +711,21 @@ def allocate(operator: address, amount: uint256):
            (A - locked - reserved).
     """
     self._check_protocol()
-    assert self.pools[operator].opened, "staking: no such pool"
+    terms: uint256 = self._terms[operator]
+    assert terms & _OPENED != 0, "staking: no such pool"
     assert amount != 0, "staking: zero amount"
-    pending_at: uint256 = self.pools[operator].pending_commission_at
+    pending_at: uint256 = (terms >> _PENDING_AT_SHIFT) & _EPOCH_MASK
     assert pending_at == 0 or block.timestamp >= pending_at, "staking: a commission raise is pending"
     # Stake that waited for this allocation joins the pool and is at risk
     # in the task from now on.
     self._activate(operator)
-    assert self.pools[operator].total_assets >= self.min_pool_stake, "staking: pool stake below the minimum"
+    assert self._value[operator] & _AMOUNT_MASK >= self.min_pool_stake, "staking: pool stake below the minimum"
     assert amount <= self._free_stake(operator), "staking: not enough unlocked stake"
-    locked: uint256 = self.pools[operator].locked
-    assert self._assets_of(operator, operator) * constants.BPS >= (locked + amount) * self.min_self_stake_bps, "staking: operator's own stake too low for this lock"
-    self.pools[operator].locked = locked + amount
+    stake: uint256 = self._stake[operator]
+    assert self._assets_of(operator, operator) * constants.BPS >= ((stake >> _LOCKED_SHIFT) + amount) * self.min_self_stake_bps, "staking: operator's own stake too low for this lock"
+    # locked + amount <= total_assets (the free stake covers it): the field
+    # does not carry.
+    self._stake[operator] = stake + (amount << _LOCKED_SHIFT)
     self.locked_by[operator][msg.sender] += amount
     log StakeAllocated(operator=operator, protocol=msg.sender, amount=amount)
 
@@ -674,39 +745,7 @@ def release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
     @return The tokens slashed.
     """
     self._check_protocol()
-    mine: uint256 = self.locked_by[operator][msg.sender]
-    assert amount <= mine, "staking: release exceeds allocation"
-    assert slash_bps <= self.max_slash_bps, "staking: slash above maximum"
-    slashed: uint256 = amount * slash_bps // constants.BPS
-    # amount <= mine <= pool.locked <= pool.total_assets and slashed <= amount.
-    self.locked_by[operator][msg.sender] = unsafe_sub(mine, amount)
-    self.pools[operator].locked = unsafe_sub(self.pools[operator].locked, amount)
-    if slashed != 0:
-        # The operator's own stake pays first: its shares worth the slash
-        # (at most all of them) are burnt; the rest lowers every share.
-        self._settle(operator, operator)
-        total_assets: uint256 = self.pools[operator].total_assets
-        total_shares: uint256 = self.pools[operator].total_shares
-        own_shares: uint256 = self.shares[operator][operator]
-        own: uint256 = pool_shares._to_assets_down(own_shares, total_assets, total_shares)
-        from_own: uint256 = min(slashed, own)
-        if from_own != 0:
-            burnt: uint256 = min(pool_shares._to_shares_up(from_own, total_assets, total_shares), own_shares)
-            self.shares[operator][operator] = unsafe_sub(own_shares, burnt)
-            self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
-            # The operator's voting power falls with its own stake (see the
-            # formula by the storage); own + waiting > 0 and its principal
-            # is below the token's cap, so the product fits.
-            own += self._waiting(operator, operator)
-            principal: uint256 = self.pools[operator].own_principal
-            kept: uint256 = principal * unsafe_sub(own, from_own) // own
-            if kept != principal:
-                self.pools[operator].own_principal = kept
-                self._lower_votes(operator, unsafe_sub(principal, kept))
-        self.pools[operator].total_assets = unsafe_sub(total_assets, slashed)
-        self.treasury_owed += slashed
-    log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
-    return slashed
+    return self._release(operator, amount, slash_bps)
 
 
 @external
@@ -722,22 +761,108 @@ def pay_reward(operator: address, amount: uint256) -> uint256:
     @return The operator's commission.
     """
     self._check_protocol()
-    assert self.pools[operator].opened, "staking: no such pool"
-    assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed"
-    commission: uint256 = amount
-    if self.pools[operator].total_shares != 0:
-        commission = amount * self._effective_commission(operator) // constants.BPS
-        # commission <= amount since the commission is at most 100%.
-        self.pools[operator].total_assets += unsafe_sub(amount, commission)
-    if commission != 0:
-        self.pools[operator].commission_owed += commission
-    log RewardPaid(operator=operator, payer=msg.sender, amount=amount, commission=commission)
-    return commission
+    return self._pay(operator, amount, True)
+
+
+@external
+def prepay(amount: uint256):
+    """
+    @notice Move `amount` of the caller's tokens in, to pay rewards with
+            later through `settle`: one transfer for many rewards.
+    @dev PROTOCOL_ROLE only; needs an allowance of `amount`. The tokens are
+         the caller's `prepaid` balance until paid or returned.
+    @param amount Tokens moved in, in wei.
+    """
+    self._check_protocol()
+    self._require(amount != 0, "staking: zero amount")
+    self._require(extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed")
+    # At most every token there is: below the token's cap.
+    self.prepaid[msg.sender] += amount
+    log Prepaid(protocol=msg.sender, amount=amount)
+
+
+@external
+def settle(operator: address, amount: uint256, slash_bps: uint256, reward: uint256) -> uint256:
+    """
+    @notice What `release` then `pay_reward` do, in one call and with the
+            reward taken from the caller's prepaid balance: unlock `amount`
+            of the stake the caller locked in `operator`'s pool, slashing
+            `slash_bps` of it (capped at max_slash_bps), then pay `reward`
+            into the pool.
+    @dev PROTOCOL_ROLE only. The task manager settles each claim with it.
+         The slash rule is release's, the reward rule pay_reward's; a
+         reward of 0 pays nothing and logs no RewardPaid.
+    @param operator The pool's operator.
+    @param amount Tokens to unlock, at most what the caller locked.
+    @param slash_bps Fraction of `amount` to slash; above max_slash_bps it
+           is lowered to it.
+    @param reward Tokens to pay into the pool, at most the caller's
+           prepaid balance.
+    @return The tokens slashed.
+    """
+    self._check_protocol()
+    capped: uint256 = slash_bps
+    if slash_bps != 0:
+        capped = min(slash_bps, self.max_slash_bps)
+    slashed: uint256 = self._release(operator, amount, capped)
+    if reward != 0:
+        prepaid: uint256 = self.prepaid[msg.sender]
+        assert reward <= prepaid, "staking: reward exceeds the prepaid balance"
+        self.prepaid[msg.sender] = unsafe_sub(prepaid, reward)
+        self._pay(operator, reward, False)
+    return slashed
+
+
+@external
+def return_prepaid(receiver: address, amount: uint256):
+    """
+    @notice Send `amount` of the caller's prepaid balance, unspent, to
+            `receiver`.
+    @dev PROTOCOL_ROLE only. The task manager returns a task's rounding
+         dust to its creator with it.
+    @param receiver Who receives the tokens.
+    @param amount Tokens sent, at most the caller's prepaid balance.
+    """
+    self._check_protocol()
+    prepaid: uint256 = self.prepaid[msg.sender]
+    self._require(amount <= prepaid, "staking: amount exceeds the prepaid balance")
+    self.prepaid[msg.sender] = unsafe_sub(prepaid, amount)
+    self._require(extcall token.transfer(receiver, amount, default_return_value=True), "staking: transfer failed")
+    log PrepaidReturned(protocol=msg.sender, receiver=receiver, amount=amount)
 
 
 # ---------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------
+
+
+@external
+@view
+def pools(operator: address) -> Pool:
+    """
+    @notice Everything staking keeps about `operator`'s pool.
+    @dev The fields unpacked from the pool's four storage words.
+    @param operator The pool's operator.
+    @return The pool's record (all zero for a pool never opened).
+    """
+    value_word: uint256 = self._value[operator]
+    stake: uint256 = self._stake[operator]
+    terms: uint256 = self._terms[operator]
+    owner: uint256 = self._owner[operator]
+    return Pool(
+        opened=terms & _OPENED != 0,
+        commission_bps=(terms >> _COMMISSION_SHIFT) & _BPS_MASK,
+        pending_commission_bps=(terms >> _PENDING_BPS_SHIFT) & _BPS_MASK,
+        pending_commission_at=(terms >> _PENDING_AT_SHIFT) & _EPOCH_MASK,
+        total_shares=value_word >> _SHARES_SHIFT,
+        total_assets=value_word & _AMOUNT_MASK,
+        locked=stake >> _LOCKED_SHIFT,
+        commission_owed=owner >> _OWED_SHIFT,
+        pending=terms >> _PENDING_SHIFT,
+        epoch=stake & _EPOCH_MASK,
+        reserved=(stake >> _RESERVED_SHIFT) & _AMOUNT_MASK,
+        own_principal=owner & _AMOUNT_MASK,
+    )
 
 
 @external
@@ -777,9 +902,8 @@ def pool_share_value(operator: address) -> uint256:
     @param operator The pool's operator.
     @return floor(1e18 * VS * (A + VA) / (S + VS)).
     """
-    return pool_shares._to_assets_down(
-        constants.WAD * pool_shares.VIRTUAL_SHARES, self.pools[operator].total_assets, self.pools[operator].total_shares
-    )
+    value_word: uint256 = self._value[operator]
+    return pool_shares._to_assets_down(constants.WAD * pool_shares.VIRTUAL_SHARES, value_word & _AMOUNT_MASK, value_word >> _SHARES_SHIFT)
 
 
 @external
@@ -831,7 +955,7 @@ def delegated_stake(operator: address) -> uint256:
     @return Pool assets and pending stake minus the operator's own stake.
     """
     own: uint256 = self._assets_of(operator, operator) + self._waiting(operator, operator)
-    return self.pools[operator].total_assets + self.pools[operator].pending - own
+    return (self._value[operator] & _AMOUNT_MASK) + (self._terms[operator] >> _PENDING_SHIFT) - own
 
 
 @external
@@ -844,7 +968,7 @@ def effective_stake(operator: address) -> uint256:
     @return own + delegated * delegation_weight_bps / BPS, rounded down.
     """
     own: uint256 = self._assets_of(operator, operator)
-    delegated: uint256 = self.pools[operator].total_assets - own
+    delegated: uint256 = (self._value[operator] & _AMOUNT_MASK) - own
     return own + delegated * self.delegation_weight_bps // constants.BPS
 
 
@@ -860,7 +984,7 @@ def stake_weight(operator: address, amount: uint256) -> uint256:
     @return amount * effective_stake / total_assets, rounded down (0 for an
             empty pool).
     """
-    total_assets: uint256 = self.pools[operator].total_assets
+    total_assets: uint256 = self._value[operator] & _AMOUNT_MASK
     if total_assets == 0:
         return 0
     own: uint256 = self._assets_of(operator, operator)
@@ -877,7 +1001,7 @@ def commission_of(operator: address) -> uint256:
     @param operator The pool's operator.
     @return The commission in bps, a matured raise included.
     """
-    return self._effective_commission(operator)
+    return self._commission(self._terms[operator])
 
 
 @external
@@ -929,7 +1053,7 @@ def total_votes_at(block_number: uint256) -> uint256:
     @param block_number A block before the current one.
     @return The total then.
     """
-    assert block_number < block.number, "staking: block not yet mined"
+    self._require(block_number < block.number, "staking: block not yet mined")
     return checkpoints._total_at(block_number)
 
 
@@ -943,7 +1067,7 @@ def votes_at(account: address, block_number: uint256) -> uint256:
     @param block_number A block before the current one.
     @return The voting power then.
     """
-    assert block_number < block.number, "staking: block not yet mined"
+    self._require(block_number < block.number, "staking: block not yet mined")
     return checkpoints._at(account, block_number)
 
 
@@ -960,7 +1084,7 @@ def pause():
             move.
     @dev GUARDIAN_ROLE or DEFAULT_ADMIN_ROLE.
     """
-    assert access_control.hasRole[GUARDIAN_ROLE][msg.sender] or access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "staking: caller is not the guardian"
+    self._require(access_control.hasRole[GUARDIAN_ROLE][msg.sender] or access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "staking: caller is not the guardian")
     self.paused = True
     log PauseChanged(paused=True, caller=msg.sender)
 
@@ -1068,29 +1192,35 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
     assert amount <= MAX_AMOUNT, "staking: amount above the token supply cap"
     self._activate_if_idle(operator)
     self._settle(operator, holder)
-    total_assets: uint256 = self.pools[operator].total_assets
-    total_shares: uint256 = self.pools[operator].total_shares
-    pending: uint256 = self.pools[operator].pending + amount
+    value_word: uint256 = self._value[operator]
+    total_assets: uint256 = value_word & _AMOUNT_MASK
+    total_shares: uint256 = value_word >> _SHARES_SHIFT
+    terms: uint256 = self._terms[operator]
+    pending: uint256 = (terms >> _PENDING_SHIFT) + amount
     # At today's price: every activation happens at a price no lower than
     # the pool's least since, and the pool's shares stay within the bound.
     minted: uint256 = pool_shares._to_shares_down(amount, total_assets, total_shares)
     assert minted != 0, "staking: amount too small"
     assert total_shares + pool_shares._to_shares_down(pending, total_assets, total_shares) <= MAX_TOTAL_SHARES, "staking: pool shares exhausted, delegate to another pool"
     assert extcall token.transferFrom(holder, self, amount, default_return_value=True), "staking: transfer failed"
-    if self.pools[operator].locked == 0:
-        self.pools[operator].total_assets = total_assets + amount
-        self.pools[operator].total_shares = total_shares + minted
+    stake: uint256 = self._stake[operator]
+    if stake >> _LOCKED_SHIFT == 0:
+        # Both fields stay within their bounds (see the storage): no carry.
+        self._value[operator] = ((total_shares + minted) << _SHARES_SHIFT) | (total_assets + amount)
         self.shares[operator][holder] += minted
     else:
         minted = 0
-        self.pools[operator].pending = pending
+        # pending is below the token's cap: it fits its top 96 bits.
+        self._terms[operator] = (terms & ((1 << _PENDING_SHIFT) - 1)) | (pending << _PENDING_SHIFT)
         # The holder's entry was settled: it waits for the current epoch.
         waiting: uint256 = (self._deposits[operator][holder] >> _UNLOCK_BITS) + amount
-        self._deposits[operator][holder] = (waiting << _UNLOCK_BITS) | self.pools[operator].epoch
-    # Voting power: at most the sum of all stakes ever made, <= 1e27 per call
-    # and far below checkpoints.MAX_VALUE over any chain's life.
+        self._deposits[operator][holder] = (waiting << _UNLOCK_BITS) | (stake & _EPOCH_MASK)
+    # Voting power: checkpoints keeps each value under the total's bound.
     if holder == operator:
-        self.pools[operator].own_principal += amount
+        # own_principal is at most the operator's stake in its pool (up to
+        # rounding dust), below the token's cap: the low field does not
+        # carry into commission_owed.
+        self._owner[operator] += amount
     checkpoints._write(holder, checkpoints._latest(holder) + amount)
     checkpoints._write_total(checkpoints._latest_total() + amount)
     log Delegated(operator=operator, holder=holder, assets=amount, shares=minted)
@@ -1111,19 +1241,85 @@ def _lower_votes(account: address, amount: uint256):
 @internal
 def _activate(operator: address):
     # The pool's pending stake becomes shares at today's price.
-    amount: uint256 = self.pools[operator].pending
+    terms: uint256 = self._terms[operator]
+    amount: uint256 = terms >> _PENDING_SHIFT
     if amount == 0:
         return
-    total_assets: uint256 = self.pools[operator].total_assets
-    total_shares: uint256 = self.pools[operator].total_shares
+    value_word: uint256 = self._value[operator]
+    total_assets: uint256 = value_word & _AMOUNT_MASK
+    total_shares: uint256 = value_word >> _SHARES_SHIFT
     minted: uint256 = pool_shares._to_shares_down(amount, total_assets, total_shares)
-    epoch: uint256 = self.pools[operator].epoch
+    stake: uint256 = self._stake[operator]
+    epoch: uint256 = stake & _EPOCH_MASK
     self._activations[operator][epoch] = Activation(assets=amount, shares=minted)
-    self.pools[operator].total_assets = total_assets + amount
-    self.pools[operator].total_shares = total_shares + minted
-    self.pools[operator].pending = 0
-    self.pools[operator].epoch = epoch + 1
+    self._value[operator] = ((total_shares + minted) << _SHARES_SHIFT) | (total_assets + amount)
+    self._terms[operator] = terms & ((1 << _PENDING_SHIFT) - 1)
+    # One activation per allocation or deposit at most: far below 2**64.
+    self._stake[operator] = stake + 1
     log StakeActivated(operator=operator, epoch=epoch, assets=amount, shares=minted)
+
+
+@internal
+def _release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
+    # release(): unlock `amount` of the caller's lock, slashing `slash_bps`.
+    mine: uint256 = self.locked_by[operator][msg.sender]
+    assert amount <= mine, "staking: release exceeds allocation"
+    assert slash_bps == 0 or slash_bps <= self.max_slash_bps, "staking: slash above maximum"
+    slashed: uint256 = amount * slash_bps // constants.BPS
+    # amount <= mine <= pool.locked <= pool.total_assets and slashed <= amount.
+    self.locked_by[operator][msg.sender] = unsafe_sub(mine, amount)
+    self._stake[operator] = unsafe_sub(self._stake[operator], amount << _LOCKED_SHIFT)
+    if slashed != 0:
+        # The operator's own stake pays first: its shares worth the slash
+        # (at most all of them) are burnt; the rest lowers every share.
+        self._settle(operator, operator)
+        value_word: uint256 = self._value[operator]
+        total_assets: uint256 = value_word & _AMOUNT_MASK
+        total_shares: uint256 = value_word >> _SHARES_SHIFT
+        own_shares: uint256 = self.shares[operator][operator]
+        own: uint256 = pool_shares._to_assets_down(own_shares, total_assets, total_shares)
+        from_own: uint256 = min(slashed, own)
+        if from_own != 0:
+            burnt: uint256 = min(pool_shares._to_shares_up(from_own, total_assets, total_shares), own_shares)
+            self.shares[operator][operator] = unsafe_sub(own_shares, burnt)
+            total_shares = unsafe_sub(total_shares, burnt)
+            # The operator's voting power falls with its own stake (see the
+            # formula by the storage); own + waiting > 0 and its principal
+            # is below the token's cap, so the product fits.
+            own += self._waiting(operator, operator)
+            owner: uint256 = self._owner[operator]
+            principal: uint256 = owner & _AMOUNT_MASK
+            kept: uint256 = principal * unsafe_sub(own, from_own) // own
+            if kept != principal:
+                # kept < principal: the low field only goes down.
+                self._owner[operator] = unsafe_sub(owner, unsafe_sub(principal, kept))
+                self._lower_votes(operator, unsafe_sub(principal, kept))
+        self._value[operator] = (total_shares << _SHARES_SHIFT) | unsafe_sub(total_assets, slashed)
+        self.treasury_owed += slashed
+    log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
+    return slashed
+
+
+@internal
+def _pay(operator: address, amount: uint256, pull: bool) -> uint256:
+    # pay_reward(): `amount` into the pool, pulled from the caller when
+    # `pull` (settle() takes it from the caller's prepaid balance instead).
+    terms: uint256 = self._terms[operator]
+    assert terms & _OPENED != 0, "staking: no such pool"
+    if pull:
+        assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed"
+    commission: uint256 = amount
+    value_word: uint256 = self._value[operator]
+    if value_word >> _SHARES_SHIFT != 0:
+        commission = amount * self._commission(terms) // constants.BPS
+        # commission <= amount since the commission is at most 100%; the
+        # assets stay below the token's cap, so the low field does not carry.
+        self._value[operator] = value_word + unsafe_sub(amount, commission)
+    if commission != 0:
+        # commission_owed is below the token's cap: it fits its 96 bits.
+        self._owner[operator] += commission << _OWED_SHIFT
+    log RewardPaid(operator=operator, payer=msg.sender, amount=amount, commission=commission)
+    return commission
 
 
 @internal
@@ -1135,8 +1331,7 @@ def _burn(operator: address, holder: address, amount: uint256, total_assets: uin
     # amount <= total_assets - locked.
     burnt: uint256 = pool_shares._to_shares_up(amount, total_assets, total_shares)
     self.shares[operator][holder] = unsafe_sub(held, burnt)
-    self.pools[operator].total_shares = unsafe_sub(total_shares, burnt)
-    self.pools[operator].total_assets = unsafe_sub(total_assets, amount)
+    self._value[operator] = (unsafe_sub(total_shares, burnt) << _SHARES_SHIFT) | unsafe_sub(total_assets, amount)
     return burnt
 
 
@@ -1161,8 +1356,9 @@ def _free_stake(operator: address) -> uint256:
     # while stake is locked, may take. locked <= total_assets is an
     # invariant of this contract; reserved may exceed the rest (a slash
     # lowered the assets), and then nothing is free.
-    free: uint256 = unsafe_sub(self.pools[operator].total_assets, self.pools[operator].locked)
-    return free - min(free, self.pools[operator].reserved)
+    stake: uint256 = self._stake[operator]
+    free: uint256 = unsafe_sub(self._value[operator] & _AMOUNT_MASK, stake >> _LOCKED_SHIFT)
+    return free - min(free, (stake >> _RESERVED_SHIFT) & _AMOUNT_MASK)
 
 
 @internal
@@ -1173,12 +1369,13 @@ def _finalized(operator: address, queue: uint256) -> uint256:
     # covers, or the tail when nothing is locked.
     tail: uint256 = queue >> _QUEUE_SHIFT
     done: uint256 = queue & _QUEUE_MASK
-    locked: uint256 = self.pools[operator].locked
+    stake: uint256 = self._stake[operator]
+    locked: uint256 = stake >> _LOCKED_SHIFT
     if locked == 0:
         return tail
     # Honoured reservations all lay before `done`: tail - reserved <= done.
-    covered: uint256 = done + self.pools[operator].reserved - tail
-    unlocked: uint256 = unsafe_sub(self.pools[operator].total_assets, locked)
+    covered: uint256 = done + ((stake >> _RESERVED_SHIFT) & _AMOUNT_MASK) - tail
+    unlocked: uint256 = unsafe_sub(self._value[operator] & _AMOUNT_MASK, locked)
     if unlocked <= covered:
         return done
     return min(tail, done + unsafe_sub(unlocked, covered))
@@ -1186,7 +1383,7 @@ def _finalized(operator: address, queue: uint256) -> uint256:
 
 @internal
 def _activate_if_idle(operator: address):
-    if self.pools[operator].locked == 0:
+    if self._stake[operator] >> _LOCKED_SHIFT == 0:
         self._activate(operator)
 
 
@@ -1202,7 +1399,7 @@ def _settle(operator: address, holder: address):
 @view
 def _activated(operator: address, holder: address) -> bool:
     entry: uint256 = self._deposits[operator][holder]
-    return entry != 0 and entry & _UNLOCK_MASK < self.pools[operator].epoch
+    return entry != 0 and entry & _UNLOCK_MASK < self._stake[operator] & _EPOCH_MASK
 
 
 @internal
@@ -1232,29 +1429,30 @@ def _waiting(operator: address, holder: address) -> uint256:
 def _assets_of(operator: address, holder: address) -> uint256:
     # What the holder's shares (an activated deposit's included) are worth.
     held: uint256 = self.shares[operator][holder] + self._activated_shares(operator, holder)
-    return pool_shares._to_assets_down(held, self.pools[operator].total_assets, self.pools[operator].total_shares)
+    value_word: uint256 = self._value[operator]
+    return pool_shares._to_assets_down(held, value_word & _AMOUNT_MASK, value_word >> _SHARES_SHIFT)
 
 
 @internal
 @view
-def _effective_commission(operator: address) -> uint256:
-    pending_at: uint256 = self.pools[operator].pending_commission_at
+def _commission(terms: uint256) -> uint256:
+    # The commission that applies now, from a pool's `_terms` word: a raise
+    # whose notice is over included.
+    pending_at: uint256 = (terms >> _PENDING_AT_SHIFT) & _EPOCH_MASK
     if pending_at != 0 and block.timestamp >= pending_at:
-        return self.pools[operator].pending_commission_bps
-    return self.pools[operator].commission_bps
+        return (terms >> _PENDING_BPS_SHIFT) & _BPS_MASK
+    return (terms >> _COMMISSION_SHIFT) & _BPS_MASK
 
 
 @internal
-def _apply_pending_commission(operator: address) -> uint256:
-    pending_at: uint256 = self.pools[operator].pending_commission_at
-    if pending_at != 0 and block.timestamp >= pending_at:
-        applied: uint256 = self.pools[operator].pending_commission_bps
-        self.pools[operator].commission_bps = applied
-        self.pools[operator].pending_commission_bps = 0
-        self.pools[operator].pending_commission_at = 0
-        log CommissionChanged(operator=operator, commission_bps=applied)
-        return applied
-    return self.pools[operator].commission_bps
+@pure
+def _require(ok: bool, reason: String[64]):
+    # `assert ok, reason`, written once for the calls off the hot paths:
+    # every inline assert repeats the code that ABI-encodes its reason, and
+    # sharing it keeps the contract under the EIP-170 limit. The revert
+    # data is the same Error(string) an assert produces.
+    if not ok:
+        raw_revert(abi_encode(reason, method_id=method_id("Error(string)")))
 
 
 @internal
@@ -1265,48 +1463,48 @@ def _check_protocol():
 
 @internal
 def _set_unbonding_delay(new_value: uint256):
-    assert new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds"
+    self._require(new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds")
     self.unbonding_delay = new_value
     governed._updated("unbonding_delay", new_value)
 
 
 @internal
 def _set_commission_notice(new_value: uint256):
-    assert new_value <= MAX_COMMISSION_NOTICE, "staking: commission notice out of bounds"
+    self._require(new_value <= MAX_COMMISSION_NOTICE, "staking: commission notice out of bounds")
     self.commission_notice = new_value
     governed._updated("commission_notice", new_value)
 
 
 @internal
 def _set_max_commission_bps(new_value: uint256):
-    assert new_value <= MAX_COMMISSION_CEILING_BPS, "staking: max commission out of bounds"
+    self._require(new_value <= MAX_COMMISSION_CEILING_BPS, "staking: max commission out of bounds")
     self.max_commission_bps = new_value
     governed._updated("max_commission_bps", new_value)
 
 
 @internal
 def _set_max_slash_bps(new_value: uint256):
-    assert new_value <= MAX_SLASH_CEILING_BPS, "staking: max slash out of bounds"
+    self._require(new_value <= MAX_SLASH_CEILING_BPS, "staking: max slash out of bounds")
     self.max_slash_bps = new_value
     governed._updated("max_slash_bps", new_value)
 
 
 @internal
 def _set_delegation_weight_bps(new_value: uint256):
-    assert new_value <= constants.BPS, "staking: delegation weight out of bounds"
+    self._require(new_value <= constants.BPS, "staking: delegation weight out of bounds")
     self.delegation_weight_bps = new_value
     governed._updated("delegation_weight_bps", new_value)
 
 
 @internal
 def _set_min_self_stake_bps(new_value: uint256):
-    assert new_value <= constants.BPS, "staking: min self stake out of bounds"
+    self._require(new_value <= constants.BPS, "staking: min self stake out of bounds")
     self.min_self_stake_bps = new_value
     governed._updated("min_self_stake_bps", new_value)
 
 
 @internal
 def _set_min_pool_stake(new_value: uint256):
-    assert new_value <= MAX_MIN_POOL_STAKE, "staking: min pool stake out of bounds"
+    self._require(new_value <= MAX_MIN_POOL_STAKE, "staking: min pool stake out of bounds")
     self.min_pool_stake = new_value
     governed._updated("min_pool_stake", new_value)

@@ -1,4 +1,5 @@
 # pragma version ~=0.4.3
+# pragma optimize codesize
 """
 @title AIArena task manager: task lifecycle, score consensus and rewards
 @notice A creator posts a training task with a reward in escrow, a bond and
@@ -17,9 +18,17 @@
      so phases only move forward. Every loop is bounded by a constant of
      modules/limits.vy or by a per-call batch size, so no call's gas grows
      past the 2**24 per-transaction cap of Base (docs/benchmarks.md).
-     Token accounting: balanceOf(this) == sum over tasks of task.balance.
+     Token accounting: balanceOf(this) == the sum of task.balance over the
+     tasks not yet settled, and staking.prepaid(this) == the sum over the
+     settled and cancelled ones (a task's balance moves into staking, in
+     one transfer, when it is settled or cancelled; claims are paid from
+     there).
      Checks go through `_require` to keep the bytecode under EIP-170's
-     24,576 bytes.
+     24,576 bytes, and the contract is compiled for code size (the pragma
+     above): the `tasks` view unpacks the packed task record, 374 bytes
+     more than the getter Vyper writes for a plain struct, and with it the
+     contract would be 224 bytes over the limit in the gas mode. The
+     figures in docs/benchmarks.md are measured as compiled here.
 @custom:security Commit-reveal: a model commitment is
      keccak256(abi_encode(model_hash, trainer, salt)) and a score commitment
      keccak256(abi_encode(scores, validator, salt)): binding the committer's
@@ -133,6 +142,30 @@ _CLAIMED: constant(uint256) = 1 << 131
 
 # Layout of a participant's packed stake (`_stake`): stake << 128 | weight.
 _LOW_128: constant(uint256) = 2**128 - 1
+_HIGH_SHIFT: constant(uint256) = 128
+
+# Layout of a task's phase word (`TaskRecord.clock`), all `_phase` reads:
+#   bits 0-39 submit_end | 40-79 reveal_end | 80-119 eval_end
+#   | 120-159 score_commit_end | 160-199 score_reveal_end | 200-207 stage
+#   | 208-215 n_trainers | 216-223 n_validators | 224 eval_revealed
+#   | 225 cancelled.
+# A deadline is a timestamp plus at most five MAX_PHASE_DURATION, below
+# 2**40 until the year 36812; the counts are at most MAX_TRAINERS (128) and
+# MAX_VALIDATORS (64), the stage at most 5. A task that exists has a
+# nonzero word (its submit_end), so a zero word is a task never created.
+_DEADLINE_BITS: constant(uint256) = 40
+_DEADLINE_MASK: constant(uint256) = 2**40 - 1
+_STAGE_SHIFT: constant(uint256) = 200
+_N_TRAINERS_SHIFT: constant(uint256) = 208
+_N_VALIDATORS_SHIFT: constant(uint256) = 216
+_EVAL_REVEALED: constant(uint256) = 1 << 224
+_CANCELLED: constant(uint256) = 1 << 225
+# The three words a claim reads, each two 128-bit halves (amounts are at
+# most the token's cap, 1e27; a weight sum at most 128 weights of at most
+# 1e27 each; the count of participants at most 192):
+#   train = train_reward << 128 | train_weight_sum
+#   validation = validator_reward << 128 | validator_weight_sum
+#   escrow = unclaimed << 128 | balance
 
 
 # ---------------------------------------------------------------------------
@@ -217,6 +250,36 @@ struct Task:
     emission: uint256
 
 
+# How a task is stored: Task's fields, the phase's and the claim's packed
+# (see the layouts by the constants).
+struct TaskRecord:
+    creator: address
+    kind: bytes32
+    spec_hash: bytes32
+    eval_commitment: bytes32
+    eval_hash: bytes32
+    reward: uint256
+    bond: uint256
+    min_trainer_stake: uint256
+    min_validator_stake: uint256
+    max_trainers: uint256
+    max_validators: uint256
+    tolerance_bps: uint256
+    clock: uint256
+    gamma_wad: uint256
+    q_wad: uint256
+    protocol_fee_bps: uint256
+    plagiarism_slash_bps: uint256
+    nonreveal_slash_bps: uint256
+    trainer_weight: uint256
+    validator_weight: uint256
+    cursor: uint256
+    train: uint256
+    validation: uint256
+    escrow: uint256
+    emission: uint256
+
+
 struct Participant:
     role: uint256
     index: uint256
@@ -239,8 +302,8 @@ struct Participant:
 # @notice Number of tasks created; task ids run from 1 to task_count.
 task_count: public(uint256)
 
-# @notice Every task by id.
-tasks: public(HashMap[uint256, Task])
+# Every task by id (tasks() unpacks a record into a Task).
+_tasks: HashMap[uint256, TaskRecord]
 
 # @notice trainers[task][i]: the i-th trainer to join.
 trainers: public(HashMap[uint256, HashMap[uint256, address]])
@@ -464,7 +527,8 @@ def __init__(token_: IERC20, staking_: IStaking, admin: address, treasury_: addr
     self._set_nonreveal_slash_bps(500)
     self._set_min_creator_bond(constants.WAD)
     self._set_floors(DEFAULT_MIN_VALIDATOR_SLOTS, DEFAULT_MIN_VALIDATOR_STAKE_BPS, DEFAULT_MIN_BOND_BPS)
-    # Rewards are paid into pools with staking.pay_reward, which pulls them.
+    # A settled task's rewards move into staking with staking.prepay, which
+    # pulls them.
     self._require(extcall token_.approve(staking_.address, max_value(uint256), default_return_value=True), "task: approve failed")
 
 
@@ -506,7 +570,9 @@ def create_task(p: TaskParams) -> uint256:
     eval_end: uint256 = reveal_end + p.eval_duration
     score_commit_end: uint256 = eval_end + p.score_commit_duration
     score_reveal_end: uint256 = score_commit_end + p.score_reveal_duration
-    self.tasks[task_id] = Task(
+    # Each deadline fits its 40 bits (see the phase word's layout).
+    clock: uint256 = submit_end | (reveal_end << _DEADLINE_BITS) | (eval_end << (2 * _DEADLINE_BITS)) | (score_commit_end << (3 * _DEADLINE_BITS)) | (score_reveal_end << (4 * _DEADLINE_BITS))
+    self._tasks[task_id] = TaskRecord(
         creator=msg.sender,
         kind=p.kind,
         spec_hash=p.spec_hash,
@@ -519,30 +585,18 @@ def create_task(p: TaskParams) -> uint256:
         max_trainers=p.max_trainers,
         max_validators=p.max_validators,
         tolerance_bps=p.tolerance_bps,
-        submit_end=submit_end,
-        reveal_end=reveal_end,
-        eval_end=eval_end,
-        score_commit_end=score_commit_end,
-        score_reveal_end=score_reveal_end,
+        clock=clock,
         gamma_wad=self.gamma_wad,
         q_wad=self.q_wad,
         protocol_fee_bps=self.protocol_fee_bps,
         plagiarism_slash_bps=self.plagiarism_slash_bps,
         nonreveal_slash_bps=self.nonreveal_slash_bps,
-        n_trainers=0,
-        n_validators=0,
         trainer_weight=0,
         validator_weight=0,
-        eval_revealed=False,
-        cancelled=False,
-        stage=_STAGE_CONSENSUS,
         cursor=0,
-        train_reward=0,
-        validator_reward=0,
-        train_weight_sum=0,
-        validator_weight_sum=0,
-        balance=p.reward + p.bond,
-        unclaimed=0,
+        train=0,
+        validation=0,
+        escrow=p.reward + p.bond,
         emission=0,
     )
     self._pull(p.reward + p.bond)
@@ -575,13 +629,13 @@ def reveal_eval(task_id: uint256, eval_hash: bytes32, eval_uri: String[MAX_URI_L
     @param eval_uri Where validators fetch the eval set.
     @param salt The salt of the commitment.
     """
-    self._require(self.tasks[task_id].creator == msg.sender, "task: caller is not the creator")
+    self._require(self._tasks[task_id].creator == msg.sender, "task: caller is not the creator")
     self._require(self._phase(task_id) == PHASE_EVAL_REVEAL, "task: not in the eval reveal phase")
-    self._require(keccak256(abi_encode(eval_hash, salt)) == self.tasks[task_id].eval_commitment, "task: eval reveal does not match commitment")
-    self.tasks[task_id].eval_hash = eval_hash
-    self.tasks[task_id].eval_revealed = True
+    self._require(keccak256(abi_encode(eval_hash, salt)) == self._tasks[task_id].eval_commitment, "task: eval reveal does not match commitment")
+    self._tasks[task_id].eval_hash = eval_hash
+    self._tasks[task_id].clock |= _EVAL_REVEALED
     log EvalRevealed(task_id=task_id, eval_hash=eval_hash, eval_uri=eval_uri)
-    bond: uint256 = self.tasks[task_id].bond
+    bond: uint256 = self._tasks[task_id].bond
     if self._pay_out(task_id, msg.sender, bond):
         log BondReturned(task_id=task_id, receiver=msg.sender, amount=bond)
 
@@ -605,20 +659,23 @@ def join(task_id: uint256, role: uint256, amount: uint256):
     self._require(self._phase(task_id) == PHASE_SUBMIT, "task: not in the submit phase")
     self._require(role == ROLE_TRAINER or role == ROLE_VALIDATOR, "task: unknown role")
     self._require(self._meta[task_id][msg.sender] == 0, "task: already joined")
-    self._require(msg.sender != self.tasks[task_id].creator, "task: the creator cannot join")
+    self._require(msg.sender != self._tasks[task_id].creator, "task: the creator cannot join")
     index: uint256 = 0
+    clock: uint256 = self._tasks[task_id].clock
+    # Each count stays below its cap, so adding one never carries out of
+    # its 8 bits.
     if role == ROLE_TRAINER:
-        self._require(amount >= self.tasks[task_id].min_trainer_stake, "task: stake below the minimum")
-        index = self.tasks[task_id].n_trainers
-        self._require(index < self.tasks[task_id].max_trainers, "task: trainer slots are full")
+        self._require(amount >= self._tasks[task_id].min_trainer_stake, "task: stake below the minimum")
+        index = (clock >> _N_TRAINERS_SHIFT) & _MASK_8
+        self._require(index < self._tasks[task_id].max_trainers, "task: trainer slots are full")
         self.trainers[task_id][index] = msg.sender
-        self.tasks[task_id].n_trainers = index + 1
+        self._tasks[task_id].clock = clock + (1 << _N_TRAINERS_SHIFT)
     else:
-        self._require(amount >= self.tasks[task_id].min_validator_stake, "task: stake below the minimum")
-        index = self.tasks[task_id].n_validators
-        self._require(index < self.tasks[task_id].max_validators, "task: validator slots are full")
+        self._require(amount >= self._tasks[task_id].min_validator_stake, "task: stake below the minimum")
+        index = (clock >> _N_VALIDATORS_SHIFT) & _MASK_8
+        self._require(index < self._tasks[task_id].max_validators, "task: validator slots are full")
         self.validators[task_id][index] = msg.sender
-        self.tasks[task_id].n_validators = index + 1
+        self._tasks[task_id].clock = clock + (1 << _N_VALIDATORS_SHIFT)
     extcall staking.allocate(msg.sender, amount)
     weight: uint256 = staticcall staking.stake_weight(msg.sender, amount)
     # The weight counts in the task (emission, split) only once committed.
@@ -626,7 +683,8 @@ def join(task_id: uint256, role: uint256, amount: uint256):
     # amount <= staking's MAX_AMOUNT (constants.MAX_SUPPLY, 1e27 < 2**128),
     # weight <= amount.
     self._stake[task_id][msg.sender] = (amount << 128) | weight
-    self.tasks[task_id].unclaimed += 1
+    # unclaimed + 1, in the high half of the escrow word.
+    self._tasks[task_id].escrow += 1 << _HIGH_SHIFT
     log Joined(task_id=task_id, participant=msg.sender, role=role, index=index, stake=amount, weight=weight)
 
 
@@ -647,7 +705,7 @@ def commit_model(task_id: uint256, commitment: bytes32):
         return
     self._commitment[task_id][msg.sender] = commitment
     if meta & _COMMITTED == 0:
-        self.tasks[task_id].trainer_weight += self._stake[task_id][msg.sender] & _LOW_128
+        self._tasks[task_id].trainer_weight += self._stake[task_id][msg.sender] & _LOW_128
     meta = (meta & ~(_MASK_64 << _BLOCK_SHIFT)) | (block.number << _BLOCK_SHIFT) | _COMMITTED
     self._meta[task_id][msg.sender] = meta
     log ModelCommitted(task_id=task_id, trainer=msg.sender, commitment=commitment, commit_block=block.number)
@@ -680,14 +738,16 @@ def reveal_model(task_id: uint256, model_hash: bytes32, model_uri: String[MAX_UR
     holder: address = self.model_owner[task_id][model_hash]
     if holder == empty(address):
         self.model_owner[task_id][model_hash] = msg.sender
-        self.tasks[task_id].train_weight_sum += weight
+        # train_weight_sum, the low half of `train` (train_reward is 0 until
+        # settlement).
+        self._tasks[task_id].train += weight
     else:
         holder_meta: uint256 = self._meta[task_id][holder]
         if self._order_key(meta) < self._order_key(holder_meta):
             # The caller committed first: the holder copied it.
             self._meta[task_id][holder] = holder_meta | _DISQUALIFIED
             self.model_owner[task_id][model_hash] = msg.sender
-            self.tasks[task_id].train_weight_sum = self.tasks[task_id].train_weight_sum + weight - (self._stake[task_id][holder] & _LOW_128)
+            self._tasks[task_id].train = self._tasks[task_id].train + weight - (self._stake[task_id][holder] & _LOW_128)
             log Disqualified(task_id=task_id, trainer=holder, model_hash=model_hash, original=msg.sender)
         else:
             meta |= _DISQUALIFIED
@@ -710,7 +770,7 @@ def commit_scores(task_id: uint256, commitment: bytes32):
     self._require(commitment != empty(bytes32), "task: commitment is empty")
     self._commitment[task_id][msg.sender] = commitment
     if meta & _COMMITTED == 0:
-        self.tasks[task_id].validator_weight += self._stake[task_id][msg.sender] & _LOW_128
+        self._tasks[task_id].validator_weight += self._stake[task_id][msg.sender] & _LOW_128
     self._meta[task_id][msg.sender] = meta | _COMMITTED
     log ScoresCommitted(task_id=task_id, validator=msg.sender, commitment=commitment)
 
@@ -728,7 +788,7 @@ def reveal_scores(task_id: uint256, scores: DynArray[uint256, limits.MAX_TRAINER
     self._require(self._phase(task_id) == PHASE_SCORE_REVEAL, "task: not in the score reveal phase")
     meta: uint256 = self._revealer(task_id, ROLE_VALIDATOR)
     n: uint256 = len(scores)
-    self._require(n == self.tasks[task_id].n_trainers, "task: one score per trainer expected")
+    self._require(n == (self._tasks[task_id].clock >> _N_TRAINERS_SHIFT) & _MASK_8, "task: one score per trainer expected")
     self._require(keccak256(abi_encode(scores, msg.sender, salt)) == self._commitment[task_id][msg.sender], "task: reveal does not match commitment")
     packed: uint256 = 0
     for i: uint256 in range(limits.MAX_TRAINERS):
@@ -762,7 +822,7 @@ def finalize(task_id: uint256) -> bool:
     phase: uint256 = self._phase(task_id)
     self._require(phase != PHASE_FINALIZED, "task: already finalized")
     self._require(phase == PHASE_FINALIZE, "task: scoring is not over")
-    stage: uint256 = self.tasks[task_id].stage
+    stage: uint256 = self._stage(task_id)
     if stage == _STAGE_CONSENSUS:
         self._consensus_step(task_id)
     elif stage == _STAGE_RANK:
@@ -771,7 +831,7 @@ def finalize(task_id: uint256) -> bool:
         self._trust_step(task_id)
     else:
         self._settle(task_id)
-    return self.tasks[task_id].stage == _STAGE_DONE
+    return self._stage(task_id) == _STAGE_DONE
 
 
 @external
@@ -786,7 +846,7 @@ def cancel(task_id: uint256):
     @param task_id The task.
     """
     self._require(self._phase(task_id) == PHASE_CANCELLED, "task: not cancellable")
-    self._require(not self.tasks[task_id].cancelled, "task: already cancelled")
+    self._require(self._tasks[task_id].clock & _CANCELLED == 0, "task: already cancelled")
     self._cancel(task_id)
 
 
@@ -804,9 +864,10 @@ def fund(task_id: uint256, amount: uint256):
     self._require(access_control.hasRole[EMISSION_ROLE][msg.sender], "task: caller is not the emission contract")
     self._require(self._is_running(task_id), "task: not running")
     self._require(amount != 0, "task: zero amount")
-    total: uint256 = self.tasks[task_id].emission + amount
-    self.tasks[task_id].emission = total
-    self.tasks[task_id].balance += amount
+    total: uint256 = self._tasks[task_id].emission + amount
+    self._tasks[task_id].emission = total
+    # The balance, the low half of the escrow word, stays below the cap.
+    self._tasks[task_id].escrow += amount
     self._pull(amount)
     log EmissionFunded(task_id=task_id, amount=amount, total=total)
 
@@ -829,38 +890,91 @@ def claim(task_id: uint256, participant: address) -> uint256:
     self._require(role != ROLE_NONE, "task: not a participant")
     self._require(meta & _CLAIMED == 0, "task: already claimed")
     self._meta[task_id][participant] = meta | _CLAIMED
-    if phase == PHASE_CANCELLED and not self.tasks[task_id].cancelled:
+    if phase == PHASE_CANCELLED and self._tasks[task_id].clock & _CANCELLED == 0:
         self._cancel(task_id)
 
     stake: uint256 = self._stake[task_id][participant] >> 128
     reward: uint256 = 0
     slash_bps: uint256 = 0
     reward, slash_bps = self._entitlement(task_id, participant, meta, phase)
-    if slash_bps != 0:
-        slash_bps = min(slash_bps, staticcall staking.max_slash_bps())
-    slashed: uint256 = extcall staking.release(participant, stake, slash_bps)
-    if reward != 0:
-        self.tasks[task_id].balance -= reward
-        extcall staking.pay_reward(participant, reward)
+    # The reward comes out of the task's balance (it is at most that) and
+    # the participant out of those yet to claim (it had not claimed).
+    escrow: uint256 = self._tasks[task_id].escrow - reward - (1 << _HIGH_SHIFT)
+    self._tasks[task_id].escrow = escrow
+    # Release (staking caps the slash at its maximum) and pay, from the
+    # rewards this contract prepaid at settlement, in one call.
+    slashed: uint256 = extcall staking.settle(participant, stake, slash_bps, reward)
     log RewardClaimed(task_id=task_id, participant=participant, reward=reward, slashed=slashed)
 
-    left: uint256 = self.tasks[task_id].unclaimed - 1
-    self.tasks[task_id].unclaimed = left
-    if left == 0:
+    if escrow >> _HIGH_SHIFT == 0:
         # Rounding dust (a few wei): back to the creator, or to the treasury
-        # for a cancelled task (the creator forfeited its bond).
-        receiver: address = self.tasks[task_id].creator
+        # for a cancelled task (the creator forfeited its bond). A settled
+        # task's balance is all prepaid in staking.
+        receiver: address = self._tasks[task_id].creator
         if phase == PHASE_CANCELLED:
             receiver = governed.treasury
-        dust: uint256 = self.tasks[task_id].balance
-        if self._pay_out(task_id, receiver, dust):
-            log DustReturned(task_id=task_id, receiver=receiver, amount=dust)
+        if escrow != 0:
+            self._tasks[task_id].escrow = 0
+            extcall staking.return_prepaid(receiver, escrow)
+            log DustReturned(task_id=task_id, receiver=receiver, amount=escrow)
     return reward
 
 
 # ---------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------
+
+
+@external
+@view
+def tasks(task_id: uint256) -> Task:
+    """
+    @notice Everything the task manager keeps about a task.
+    @dev The record with its packed words unpacked.
+    @param task_id The task.
+    @return The task (all zero for an id never created).
+    """
+    t: TaskRecord = self._tasks[task_id]
+    clock: uint256 = t.clock
+    return Task(
+        creator=t.creator,
+        kind=t.kind,
+        spec_hash=t.spec_hash,
+        eval_commitment=t.eval_commitment,
+        eval_hash=t.eval_hash,
+        reward=t.reward,
+        bond=t.bond,
+        min_trainer_stake=t.min_trainer_stake,
+        min_validator_stake=t.min_validator_stake,
+        max_trainers=t.max_trainers,
+        max_validators=t.max_validators,
+        tolerance_bps=t.tolerance_bps,
+        submit_end=clock & _DEADLINE_MASK,
+        reveal_end=(clock >> _DEADLINE_BITS) & _DEADLINE_MASK,
+        eval_end=(clock >> (2 * _DEADLINE_BITS)) & _DEADLINE_MASK,
+        score_commit_end=(clock >> (3 * _DEADLINE_BITS)) & _DEADLINE_MASK,
+        score_reveal_end=(clock >> (4 * _DEADLINE_BITS)) & _DEADLINE_MASK,
+        gamma_wad=t.gamma_wad,
+        q_wad=t.q_wad,
+        protocol_fee_bps=t.protocol_fee_bps,
+        plagiarism_slash_bps=t.plagiarism_slash_bps,
+        nonreveal_slash_bps=t.nonreveal_slash_bps,
+        n_trainers=(clock >> _N_TRAINERS_SHIFT) & _MASK_8,
+        n_validators=(clock >> _N_VALIDATORS_SHIFT) & _MASK_8,
+        trainer_weight=t.trainer_weight,
+        validator_weight=t.validator_weight,
+        eval_revealed=clock & _EVAL_REVEALED != 0,
+        cancelled=clock & _CANCELLED != 0,
+        stage=(clock >> _STAGE_SHIFT) & _MASK_8,
+        cursor=t.cursor,
+        train_reward=t.train >> _HIGH_SHIFT,
+        validator_reward=t.validation >> _HIGH_SHIFT,
+        train_weight_sum=t.train & _LOW_128,
+        validator_weight_sum=t.validation & _LOW_128,
+        balance=t.escrow & _LOW_128,
+        unclaimed=t.escrow >> _HIGH_SHIFT,
+        emission=t.emission,
+    )
 
 
 @external
@@ -917,7 +1031,7 @@ def consensus_of(task_id: uint256, trainer: address) -> uint256:
     if meta & _MASK_8 != ROLE_TRAINER:
         return limits.INVALID_SCORE
     index: uint256 = (meta >> _INDEX_SHIFT) & _MASK_16
-    if self.tasks[task_id].stage == _STAGE_CONSENSUS and index >= self.tasks[task_id].cursor:
+    if self._stage(task_id) == _STAGE_CONSENSUS and index >= self._tasks[task_id].cursor:
         return limits.INVALID_SCORE
     return self._consensus_at(task_id, index)
 
@@ -934,7 +1048,7 @@ def emission_weight(task_id: uint256) -> uint256:
     """
     if not self._is_running(task_id):
         return 0
-    return self.tasks[task_id].trainer_weight + self.tasks[task_id].validator_weight
+    return self._tasks[task_id].trainer_weight + self._tasks[task_id].validator_weight
 
 
 @external
@@ -1093,27 +1207,50 @@ def _revealer(task_id: uint256, role: uint256) -> uint256:
 @internal
 @view
 def _phase(task_id: uint256) -> uint256:
-    if task_id == 0 or task_id > self.task_count:
+    # One storage read: the phase word holds the deadlines, the stage and
+    # the eval reveal (see its layout).
+    clock: uint256 = self._tasks[task_id].clock
+    if clock == 0:
         return PHASE_NONE
-    # Both ends first: a settled task reads no deadline.
-    stage: uint256 = self.tasks[task_id].stage
+    # Both ends first.
+    stage: uint256 = (clock >> _STAGE_SHIFT) & _MASK_8
     if stage == _STAGE_DONE:
         return PHASE_FINALIZED
     if stage == _STAGE_CANCELLED:
         return PHASE_CANCELLED
-    if block.timestamp < self.tasks[task_id].submit_end:
+    if block.timestamp < clock & _DEADLINE_MASK:
         return PHASE_SUBMIT
-    if block.timestamp < self.tasks[task_id].reveal_end:
+    if block.timestamp < (clock >> _DEADLINE_BITS) & _DEADLINE_MASK:
         return PHASE_MODEL_REVEAL
-    if not self.tasks[task_id].eval_revealed:
-        if block.timestamp < self.tasks[task_id].eval_end:
+    if clock & _EVAL_REVEALED == 0:
+        if block.timestamp < (clock >> (2 * _DEADLINE_BITS)) & _DEADLINE_MASK:
             return PHASE_EVAL_REVEAL
         return PHASE_CANCELLED
-    if block.timestamp < self.tasks[task_id].score_commit_end:
+    if block.timestamp < (clock >> (3 * _DEADLINE_BITS)) & _DEADLINE_MASK:
         return PHASE_SCORE_COMMIT
-    if block.timestamp < self.tasks[task_id].score_reveal_end:
+    if block.timestamp < (clock >> (4 * _DEADLINE_BITS)) & _DEADLINE_MASK:
         return PHASE_SCORE_REVEAL
     return PHASE_FINALIZE
+
+
+@internal
+@view
+def _stage(task_id: uint256) -> uint256:
+    return (self._tasks[task_id].clock >> _STAGE_SHIFT) & _MASK_8
+
+
+@internal
+def _next_stage(task_id: uint256):
+    # Each finalize stage leads to the next (consensus, rank, trust,
+    # settle, done): the stage field goes up by one, at most to 4.
+    self._tasks[task_id].clock += 1 << _STAGE_SHIFT
+
+
+@internal
+@view
+def _count(task_id: uint256, field: uint256) -> uint256:
+    # n_trainers (_N_TRAINERS_SHIFT) or n_validators (_N_VALIDATORS_SHIFT).
+    return (self._tasks[task_id].clock >> field) & _MASK_8
 
 
 @internal
@@ -1131,7 +1268,7 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
     # (reward, slash in bps) of a participant of a settled task.
     if meta & _DISQUALIFIED != 0:
         # A plagiarist earns nothing, cancelled task or not.
-        return 0, self.tasks[task_id].plagiarism_slash_bps
+        return 0, self._tasks[task_id].plagiarism_slash_bps
     role: uint256 = meta & _MASK_8
     if phase == PHASE_CANCELLED and role == ROLE_VALIDATOR:
         # The eval set never came: validators had nothing to score.
@@ -1139,7 +1276,7 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
     # Anyone who did not reveal (a trainer that never committed or kept its
     # model back, a validator that kept its scores) is slashed.
     if meta & _REVEALED == 0:
-        return 0, self.tasks[task_id].nonreveal_slash_bps
+        return 0, self._tasks[task_id].nonreveal_slash_bps
     if phase == PHASE_CANCELLED:
         # A trainer that revealed a model of its own: its part of the bond
         # and of the trainers' guaranteed share, by stake weight.
@@ -1148,9 +1285,11 @@ def _entitlement(task_id: uint256, account: address, meta: uint256, phase: uint2
         share, total = self._cancel_terms(task_id)
         return rewards._share(share, self._stake[task_id][account] & _LOW_128, total), 0
     weight: uint256 = meta >> _REWARD_SHIFT
+    # One word: the side's reward and its weight sum.
+    payout: uint256 = self._tasks[task_id].validation
     if role == ROLE_TRAINER:
-        return rewards._share(self.tasks[task_id].train_reward, weight, self.tasks[task_id].train_weight_sum), 0
-    return rewards._share(self.tasks[task_id].validator_reward, weight, self.tasks[task_id].validator_weight_sum), 0
+        payout = self._tasks[task_id].train
+    return rewards._share(payout >> _HIGH_SHIFT, weight, payout & _LOW_128), 0
 
 
 @internal
@@ -1162,12 +1301,13 @@ def _cancel_terms(task_id: uint256) -> (uint256, uint256):
     # `_cancel`; computed here before it runs (for `claimable`). Until the
     # ranking, train_weight_sum is the weight of the trainers who revealed a
     # model of their own (kept by `reveal_model`).
-    total: uint256 = self.tasks[task_id].train_weight_sum
-    if self.tasks[task_id].cancelled:
-        return self.tasks[task_id].train_reward, total
+    train: uint256 = self._tasks[task_id].train
+    total: uint256 = train & _LOW_128
+    if self._tasks[task_id].clock & _CANCELLED != 0:
+        return train >> _HIGH_SHIFT, total
     if total == 0:
         return 0, 0
-    return self.tasks[task_id].bond + self.tasks[task_id].reward * self.tasks[task_id].gamma_wad // constants.WAD, total
+    return self._tasks[task_id].bond + self._tasks[task_id].reward * self._tasks[task_id].gamma_wad // constants.WAD, total
 
 
 @internal
@@ -1206,9 +1346,9 @@ def _eligible(meta: uint256) -> bool:
 
 @internal
 def _consensus_step(task_id: uint256):
-    n_trainers: uint256 = self.tasks[task_id].n_trainers
-    n_validators: uint256 = self.tasks[task_id].n_validators
-    start: uint256 = self.tasks[task_id].cursor
+    n_trainers: uint256 = self._count(task_id, _N_TRAINERS_SHIFT)
+    n_validators: uint256 = self._count(task_id, _N_VALIDATORS_SHIFT)
+    start: uint256 = self._tasks[task_id].cursor
     end: uint256 = min(start + CONSENSUS_BATCH, n_trainers)
 
     # The revealed validators and their weights, once per call.
@@ -1225,7 +1365,7 @@ def _consensus_step(task_id: uint256):
             weights.append(w)
             revealed_weight += w
     # For the split, S is the weight of the validators who revealed.
-    self.tasks[task_id].validator_weight = revealed_weight
+    self._tasks[task_id].validator_weight = revealed_weight
 
     for i: uint256 in range(start, start + CONSENSUS_BATCH, bound=limits.MAX_TRAINERS):
         if i >= end:
@@ -1242,15 +1382,15 @@ def _consensus_step(task_id: uint256):
         log ConsensusReached(task_id=task_id, trainer=trainer, consensus=value)
 
     if end == n_trainers:
-        self.tasks[task_id].stage = _STAGE_RANK
-        self.tasks[task_id].cursor = 0
+        self._next_stage(task_id)
+        self._tasks[task_id].cursor = 0
     else:
-        self.tasks[task_id].cursor = end
+        self._tasks[task_id].cursor = end
 
 
 @internal
 def _rank_step(task_id: uint256):
-    n_trainers: uint256 = self.tasks[task_id].n_trainers
+    n_trainers: uint256 = self._count(task_id, _N_TRAINERS_SHIFT)
     # Sort keys: consensus << 112 | commit order key (80 bits: block << 16 | index).
     keys: DynArray[uint256, limits.MAX_TRAINERS] = []
     for i: uint256 in range(limits.MAX_TRAINERS):
@@ -1275,8 +1415,8 @@ def _rank_step(task_id: uint256):
     # consensus is within tolerance of the best of its rank group takes the
     # same rank (the same q^rank), so splitting one model's stake over
     # near-copies earns no more than staking it at one address.
-    q: uint256 = self.tasks[task_id].q_wad
-    tolerance: uint256 = self.tasks[task_id].tolerance_bps
+    q: uint256 = self._tasks[task_id].q_wad
+    tolerance: uint256 = self._tasks[task_id].tolerance_bps
     factor: uint256 = constants.WAD
     total: uint256 = 0
     rank: uint256 = 0
@@ -1296,17 +1436,19 @@ def _rank_step(task_id: uint256):
         log Ranked(task_id=task_id, trainer=trainer, rank=rank, reward_weight=weight)
     # For the split, T is the weight of the trainers who revealed a model of
     # their own (kept by `reveal_model` until now).
-    self.tasks[task_id].trainer_weight = self.tasks[task_id].train_weight_sum
-    self.tasks[task_id].train_weight_sum = total
-    self.tasks[task_id].stage = _STAGE_TRUST
+    self._tasks[task_id].trainer_weight = self._tasks[task_id].train & _LOW_128
+    # train_weight_sum from now on; train_reward is still 0 (settlement
+    # sets it).
+    self._tasks[task_id].train = total
+    self._next_stage(task_id)
 
 
 @internal
 def _trust_step(task_id: uint256):
-    n_trainers: uint256 = self.tasks[task_id].n_trainers
-    n_validators: uint256 = self.tasks[task_id].n_validators
-    tolerance: uint256 = self.tasks[task_id].tolerance_bps
-    start: uint256 = self.tasks[task_id].cursor
+    n_trainers: uint256 = self._count(task_id, _N_TRAINERS_SHIFT)
+    n_validators: uint256 = self._count(task_id, _N_VALIDATORS_SHIFT)
+    tolerance: uint256 = self._tasks[task_id].tolerance_bps
+    start: uint256 = self._tasks[task_id].cursor
     end: uint256 = min(start + TRUST_BATCH, n_validators)
 
     # The eligible submissions and their consensus, once per call.
@@ -1319,7 +1461,9 @@ def _trust_step(task_id: uint256):
             indices.append(i)
             consensus.append(self._consensus_at(task_id, i))
 
-    total: uint256 = self.tasks[task_id].validator_weight_sum
+    # validator_weight_sum, the low half (validator_reward is 0 until
+    # settlement).
+    total: uint256 = self._tasks[task_id].validation
     for j: uint256 in range(start, start + TRUST_BATCH, bound=limits.MAX_VALIDATORS):
         if j >= end:
             break
@@ -1339,12 +1483,12 @@ def _trust_step(task_id: uint256):
         total += weight
         log TrustComputed(task_id=task_id, validator=validator, trust=trust_wad, reward_weight=weight)
 
-    self.tasks[task_id].validator_weight_sum = total
+    self._tasks[task_id].validation = total
     if end == n_validators:
-        self.tasks[task_id].stage = _STAGE_SETTLE
-        self.tasks[task_id].cursor = 0
+        self._next_stage(task_id)
+        self._tasks[task_id].cursor = 0
     else:
-        self.tasks[task_id].cursor = end
+        self._tasks[task_id].cursor = end
 
 
 @internal
@@ -1359,23 +1503,23 @@ def _agrees(score: uint256, consensus: uint256, tolerance_bps: uint256) -> bool:
 
 @internal
 def _settle(task_id: uint256):
-    emission: uint256 = self.tasks[task_id].emission
-    reward: uint256 = self.tasks[task_id].reward + emission
-    train_sum: uint256 = self.tasks[task_id].train_weight_sum
-    validator_sum: uint256 = self.tasks[task_id].validator_weight_sum
+    emission: uint256 = self._tasks[task_id].emission
+    reward: uint256 = self._tasks[task_id].reward + emission
+    train_sum: uint256 = self._tasks[task_id].train
+    validator_sum: uint256 = self._tasks[task_id].validation
     fee: uint256 = 0
     refund: uint256 = reward
     train_reward: uint256 = 0
     validator_reward: uint256 = 0
     if train_sum != 0 or validator_sum != 0:
-        fee = reward * self.tasks[task_id].protocol_fee_bps // constants.BPS
+        fee = reward * self._tasks[task_id].protocol_fee_bps // constants.BPS
         # fee <= reward since the fee is at most MAX_PROTOCOL_FEE_BPS.
         distributable: uint256 = unsafe_sub(reward, fee)
         train_reward = rewards._train_share(
             distributable,
-            self.tasks[task_id].gamma_wad,
-            self.tasks[task_id].trainer_weight,
-            self.tasks[task_id].validator_weight,
+            self._tasks[task_id].gamma_wad,
+            self._tasks[task_id].trainer_weight,
+            self._tasks[task_id].validator_weight,
         )
         validator_reward = distributable - train_reward
         if train_sum == 0:
@@ -1383,23 +1527,25 @@ def _settle(task_id: uint256):
         if validator_sum == 0:
             validator_reward = 0
         refund = distributable - train_reward - validator_reward
-    self.tasks[task_id].train_reward = train_reward
-    self.tasks[task_id].validator_reward = validator_reward
-    self.tasks[task_id].stage = _STAGE_DONE
+    # Each reward is at most the task's reward: it fits its 128 bits.
+    self._tasks[task_id].train = (train_reward << _HIGH_SHIFT) | train_sum
+    self._tasks[task_id].validation = (validator_reward << _HIGH_SHIFT) | validator_sum
+    self._next_stage(task_id)
     log TaskFinalized(task_id=task_id, train_reward=train_reward, validator_reward=validator_reward, protocol_fee=fee, refunded=refund)
     treasury: address = governed.treasury
     if self._pay_out(task_id, treasury, fee):
         log FeePaid(task_id=task_id, receiver=treasury, amount=fee)
-    if self.tasks[task_id].unclaimed == 0:
+    if self._tasks[task_id].escrow >> _HIGH_SHIFT == 0:
         # Nobody joined: the escrow goes back to the creator, the emission
         # to the treasury.
         self._refund(task_id, treasury, emission)
-        self._refund(task_id, self.tasks[task_id].creator, self.tasks[task_id].balance)
+        self._refund(task_id, self._tasks[task_id].creator, self._tasks[task_id].escrow & _LOW_128)
     else:
         # What nobody earned goes to the treasury, never back to the
         # creator: a creator whose own validators void every model gets
         # nothing back for it.
         self._refund(task_id, treasury, refund)
+    self._prepay(task_id)
 
 
 @internal
@@ -1411,22 +1557,35 @@ def _cancel(task_id: uint256):
     share: uint256 = 0
     total: uint256 = 0
     share, total = self._cancel_terms(task_id)
-    self.tasks[task_id].cancelled = True
-    self.tasks[task_id].stage = _STAGE_CANCELLED
-    self.tasks[task_id].train_reward = share
-    self.tasks[task_id].train_weight_sum = total
-    bond: uint256 = self.tasks[task_id].bond
+    clock: uint256 = self._tasks[task_id].clock
+    self._tasks[task_id].clock = (clock & ~(_MASK_8 << _STAGE_SHIFT)) | (_STAGE_CANCELLED << _STAGE_SHIFT) | _CANCELLED
+    # share <= reward + bond, below 2**128.
+    self._tasks[task_id].train = (share << _HIGH_SHIFT) | total
+    bond: uint256 = self._tasks[task_id].bond
     # share is 0 or bond + part of the reward, part <= reward / 2.
-    refunded: uint256 = self.tasks[task_id].reward + bond - share if share != 0 else self.tasks[task_id].reward
+    refunded: uint256 = self._tasks[task_id].reward + bond - share if share != 0 else self._tasks[task_id].reward
     log TaskCancelled(task_id=task_id, refunded=refunded, trainer_share=share)
     treasury: address = governed.treasury
-    self._refund(task_id, self.tasks[task_id].creator, refunded)
-    self._refund(task_id, treasury, self.tasks[task_id].emission)
+    self._refund(task_id, self._tasks[task_id].creator, refunded)
+    self._refund(task_id, treasury, self._tasks[task_id].emission)
     if share == 0:
         # No trainer revealed a model of its own: the forfeited bond goes to
         # the treasury.
         if self._pay_out(task_id, treasury, bond):
             log BondForfeited(task_id=task_id, receiver=treasury, amount=bond)
+    self._prepay(task_id)
+
+
+@internal
+def _prepay(task_id: uint256):
+    # What a settled (or cancelled) task still holds is what its claims pay
+    # (the rewards, or the trainers' share) and their rounding dust: it
+    # moves into staking in one transfer, and each claim's reward is paid
+    # from there (staking.settle), the dust sent back from there at the
+    # last claim. From now on the task's balance is all in staking.
+    left: uint256 = self._tasks[task_id].escrow & _LOW_128
+    if left != 0:
+        extcall staking.prepay(left)
 
 
 @internal
@@ -1448,7 +1607,8 @@ def _pay_out(task_id: uint256, receiver: address, amount: uint256) -> bool:
     # sent, for zero. The caller logs what the payment was.
     if amount == 0:
         return False
-    self.tasks[task_id].balance -= amount
+    # The balance is the low half of the escrow word: no borrow past it.
+    self._tasks[task_id].escrow -= amount
     self._require(extcall token.transfer(receiver, amount, default_return_value=True), "task: transfer failed")
     return True
 

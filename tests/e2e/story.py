@@ -90,8 +90,11 @@ class Books:
         - every token of the supply is in a known wallet or contract;
         - staking holds exactly what its books say (pool assets, stake
           waiting for activation, commission owed, unbonding, slashes owed
-          to the treasury);
-        - the task manager holds exactly the sum of its tasks' balances;
+          to the treasury, rewards the task manager prepaid);
+        - a task's balance is held by the task manager until the task is
+          settled or cancelled, and prepaid in staking from then on: the
+          task manager holds exactly the balances of the tasks not yet
+          settled, staking's prepaid balance of it those of the others;
         - with `settled`: every task is settled and claimed, so the task
           manager holds nothing and no stake is left locked by it.
         """
@@ -113,10 +116,13 @@ class Books:
             sum(p.total_assets + p.pending + p.commission_owed for p in pools)
             + staking.total_unbonding()
             + staking.treasury_owed()
+            + staking.prepaid(tasks.address)
         )
 
-        task_balances = [tasks.tasks(i).balance for i in range(1, tasks.task_count() + 1)]
-        assert token.balanceOf(tasks.address) == sum(task_balances)
+        records = [tasks.tasks(i) for i in range(1, tasks.task_count() + 1)]
+        # Stage 4: settled, 5: cancelled.
+        assert token.balanceOf(tasks.address) == sum(t.balance for t in records if t.stage < 4)
+        assert staking.prepaid(tasks.address) == sum(t.balance for t in records if t.stage >= 4)
 
         # Net worth adds up to the supply too: the identity the scenarios'
         # before/after comparisons of `worth` rely on.
@@ -125,11 +131,13 @@ class Books:
             + token.balanceOf(arena.admin)
             + token.balanceOf(tasks.address)
             + staking.total_unbonding()
+            + staking.prepaid(tasks.address)
             == supply
         )
 
         if settled:
             assert token.balanceOf(tasks.address) == 0
+            assert staking.prepaid(tasks.address) == 0
             for i in range(1, tasks.task_count() + 1):
                 assert tasks.tasks(i).unclaimed == 0
             for op in self.operators:

@@ -131,7 +131,7 @@ SLOTS = {
 # modules/checkpoints.vy: before << 128 | latest, each block << 96 | value.
 TOTAL_SLOT = STAKING.compiler_data.storage_layout["storage_layout"]["checkpoints"]["_total"]["slot"]
 TOTAL_MASK = 2**96 - 1
-# Fields of the Pool struct, in storage order.
+# Fields of the Pool struct that pools() returns, in its order.
 POOL_FIELDS = (
     "opened",
     "commission_bps",
@@ -146,6 +146,21 @@ POOL_FIELDS = (
     "reserved",
     "own_principal",
 )
+
+# How a pool's fields are packed in its four storage words (Staking's
+# storage): word name -> (field, shift, bits) for each field it holds.
+POOL_WORDS = {
+    "_value": (("total_assets", 0, 96), ("total_shares", 96, 160)),
+    "_stake": (("epoch", 0, 64), ("reserved", 64, 96), ("locked", 160, 96)),
+    "_terms": (
+        ("opened", 0, 8),
+        ("commission_bps", 8, 16),
+        ("pending_commission_bps", 32, 16),
+        ("pending_commission_at", 64, 64),
+        ("pending", 160, 96),
+    ),
+    "_owner": (("own_principal", 0, 96), ("commission_owed", 128, 96)),
+}
 
 MAX_UINT = 2**256 - 1
 BPS = 10_000
@@ -768,6 +783,18 @@ class StakingLedger(RuleBasedStateMachine):
         if self.total_latest[0] != block:
             self.total_before = self.total_latest
         self.total_latest = (block, sum(self.votes.values()))
+
+    def _pool_fields(self, op: str) -> dict[str, int]:
+        """A pool's fields, unpacked from its four storage words; every bit
+        outside the fields must be zero."""
+        fields = {}
+        for word_name, layout in POOL_WORDS.items():
+            word = self._storage(word_name, op)
+            for name, shift, bits in layout:
+                fields[name] = (word >> shift) & ((1 << bits) - 1)
+                word ^= fields[name] << shift
+            assert word == 0, (self.names[op], word_name, hex(word))
+        return fields
 
     def _word(self, name: str) -> int:
         """A storage variable that is not a map, e.g. _word("treasury_owed")."""
@@ -1462,10 +1489,7 @@ class StakingLedger(RuleBasedStateMachine):
     def check(self):
         # The pool records, word for word from storage (the pools() getter is
         # checked below whenever a pool changes).
-        onchain = {
-            op: {name: self._storage("pools", op, field=i) for i, name in enumerate(POOL_FIELDS)}
-            for op in self.operators
-        }
+        onchain = {op: self._pool_fields(op) for op in self.operators}
         self._check_ledger(onchain)
         self._check_storage()
         self._check_conservation(onchain)  # 1
@@ -1542,6 +1566,9 @@ class StakingLedger(RuleBasedStateMachine):
     def _check_conservation(self, onchain: dict) -> None:
         """1: the contract's balance is exactly what it owes, read from the chain."""
         owed = self._word("total_unbonding") + self._word("treasury_owed")
+        # Nothing here prepays (only the task manager does: the task
+        # lifecycle fuzz checks that term), but the term is part of the sum.
+        owed += sum(self.staking.prepaid(p) for p in self.protocols)
         owed += sum(
             p["total_assets"] + p["pending"] + p["commission_owed"] for p in onchain.values()
         )

@@ -28,10 +28,11 @@ reason.
 
 After every step:
 1. Conservation, exact: the token's supply is constant and is held by the
-   addresses the test created; balanceOf(task manager) == tasks(id).balance
-   == the ghost's; balanceOf(staking) == sum(total_assets + pending
-   + commission_owed) + total_unbonding + treasury_owed; creator and
-   treasury hold what the ghost says.
+   addresses the test created; tasks(id).balance == the ghost's, held by
+   the task manager until the task is settled or cancelled and prepaid in
+   staking (staking.prepaid(task manager)) from then on; balanceOf(staking)
+   == sum(total_assets + pending + commission_owed) + total_unbonding
+   + treasury_owed + prepaid; creator and treasury hold what the ghost says.
 2. phase() equals the phase the ghost derives from the deadlines and flags,
    and only moves forward: 1 -> 2 -> 3 -> (4 -> 5 -> 6 -> 7) or 8; steps may
    skip phases, 8 follows only 1-3, nothing follows 7 or 8.
@@ -101,6 +102,8 @@ MAX_UINT = 2**256 - 1
 MAX_SLASH_CEILING_BPS = 5_000  # Staking's bound on max_slash_bps
 MAX_TOLERANCE_BPS = 1_000  # the task manager's bound on a task's tolerance
 TASK = 1  # one task per example
+# The task manager's stage once a task is settled (4) or cancelled (5).
+STAGE_DONE = 4
 
 # Phases that may follow each phase (steps can skip phases, never go back).
 NEXT_PHASES = {
@@ -1224,8 +1227,15 @@ class TaskLifecycle(RuleBasedStateMachine):
         for account, expected in self.wallet.items():
             assert self.token.balanceOf(account) == expected, self.names[account]
         task = self.tasks.tasks(TASK)
-        assert self.token.balanceOf(self.tasks) == task.balance == self.task_balance
-        owed = self.staking.total_unbonding() + self.staking.treasury_owed()
+        assert task.balance == self.task_balance
+        # The task's balance is in the task manager until the task is settled
+        # or cancelled, and prepaid in staking from then on (claims are paid
+        # from there).
+        prepaid = self.staking.prepaid(self.tasks)
+        settled = task.stage >= STAGE_DONE
+        assert self.token.balanceOf(self.tasks) == (0 if settled else task.balance)
+        assert prepaid == (task.balance if settled else 0)
+        owed = self.staking.total_unbonding() + self.staking.treasury_owed() + prepaid
         for p in self.people:
             pool = self.staking.pools(p.address)
             owed += pool.total_assets + pool.pending + pool.commission_owed
@@ -1268,6 +1278,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         # The task holds nothing, no stake is locked.
         assert self.tasks.tasks(TASK).balance == 0
         assert self.token.balanceOf(self.tasks) == 0
+        assert self.staking.prepaid(self.tasks) == 0
         for account, expected in self.passive.items():
             assert self.token.balanceOf(account) == expected, self.names[account]
         for p in self.people:

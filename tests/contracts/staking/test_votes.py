@@ -24,12 +24,12 @@ def block_number() -> int:
 
 
 def checkpoint_count(staking, account: str) -> int:
-    """checkpoints._count[account], read from storage (the module keeps it
-    internal)."""
+    """The number of the account's checkpoints, read from storage (the module
+    keeps it internal): the high half of checkpoints._head[account]."""
     layout = staking.compiler_data.storage_layout["storage_layout"]
-    slot = layout["checkpoints"]["_count"]["slot"]
+    slot = layout["checkpoints"]["_head"]["slot"]
     key = keccak(slot.to_bytes(32, "big") + int(account, 16).to_bytes(32, "big"))
-    return boa.env.evm.get_storage(staking.address, int.from_bytes(key, "big"))
+    return boa.env.evm.get_storage(staking.address, int.from_bytes(key, "big")) >> 128
 
 
 def delegate(staking, holder: str, operator: str, amount: int) -> None:

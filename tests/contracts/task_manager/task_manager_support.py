@@ -149,8 +149,8 @@ class Game:
 
     def assert_conserved(self) -> None:
         """Staking holds exactly its pools' assets, the stake waiting for
-        activation, the unbonding tokens, the slashed tokens and the
-        commissions owed."""
+        activation, the unbonding tokens, the slashed tokens, the commissions
+        owed and what the task manager prepaid for its settled tasks' claims."""
         st = self.arena.staking
         pools = [st.pools(op) for op in self.operators]
         expected = (
@@ -158,6 +158,7 @@ class Game:
             + st.total_unbonding()
             + st.treasury_owed()
             + sum(p.commission_owed for p in pools)
+            + st.prepaid(self.tm.address)
         )
         assert self.arena.token.balanceOf(st.address) == expected
 
@@ -166,6 +167,7 @@ class Game:
         assert self.tm.tasks(task_id).balance == 0
         assert self.tm.tasks(task_id).unclaimed == 0
         assert self.arena.token.balanceOf(self.tm.address) == 0
+        assert self.arena.staking.prepaid(self.tm.address) == 0
         for op in self.operators:
             assert self.arena.staking.locked_by(op, self.tm.address) == 0
         self.assert_conserved()
