@@ -450,3 +450,63 @@ def test_a_perturbed_copy_is_caught_and_an_independent_tune_is_not(kind, built, 
     assert "near-copy of 0xfirst's" in copied.reason
     # Order matters: the original, scored after its copy, is the copy's "copy".
     assert kind.copied_from(first, [], scorer.eval_set) is None
+
+
+# --- several processes -----------------------------------------------------------
+
+TORCHRUN_SCRIPT = """
+import json, sys
+from pathlib import Path
+from ape_arena.kinds.chat_lora import ChatLoRAKind
+from ape_arena.ml.train import dist_info
+data, out, task = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(Path(sys.argv[3]).read_text())
+params = {"steps": 3, "batch_size": 4, "lr": 5e-3, "log_every": 1, "grad_accum": 2}
+result = ChatLoRAKind().train(data, out, params, "cpu", kind_params=task)
+print("rank", dist_info().rank, "of", result.world_size, "loss", result.final_loss)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_torchrun_trains_one_adapter_over_two_processes(built, eval_set, kind, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script, task_file = tmp_path / "run.py", tmp_path / "task.json"
+    script.write_text(TORCHRUN_SCRIPT)
+    task_file.write_text(json.dumps(built["task"]))
+    out = tmp_path / "ddp-adapter"
+    env = {**os.environ, "APE_ARENA_BASE_CACHE": str(built["cache"]), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-addr",
+            "127.0.0.1",
+            "--master-port",
+            str(free_port()),
+            str(script),
+            str(built["data"] / "train"),
+            str(out),
+            str(task_file),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rank 0 of 2" in done.stdout and "rank 1 of 2" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == [hf.ADAPTER_CONFIG, hf.ADAPTER_WEIGHTS]
+    result = kind.score_model(out, eval_set, "cpu")
+    assert result.valid and math.isfinite(result.metric)
