@@ -510,3 +510,34 @@ def test_torchrun_trains_one_adapter_over_two_processes(built, eval_set, kind, t
     assert sorted(p.name for p in out.iterdir()) == [hf.ADAPTER_CONFIG, hf.ADAPTER_WEIGHTS]
     result = kind.score_model(out, eval_set, "cpu")
     assert result.valid and math.isfinite(result.metric)
+
+
+def test_parquet_chat_records_read_like_jsonl(kind, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = demo_conversations(5, 11)
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "chat.parquet")
+    (tmp_path / "jsonl").mkdir()
+    lines = "".join(json.dumps(r) + "\n" for r in records)
+    (tmp_path / "jsonl" / "chat.jsonl").write_text(lines)
+    from_parquet = kind.load_user_data(tmp_path / "chat.parquet")
+    assert from_parquet == kind.load_user_data(tmp_path / "jsonl")
+    assert from_parquet[0]["messages"][0]["role"] == "system"
+
+
+def test_tools_reach_the_chat_template(built):
+    tokenizer = hf.load_tokenizer(built["store"].path_for(built["task"]["base_model"]))
+    record = normalise_record(
+        {
+            "conversations": [
+                {"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": "Sunny."},
+            ],
+            "tools": json.dumps([{"type": "function", "function": {"name": "weather"}}]),
+        },
+        "line 1",
+    )
+    assert record["tools"][0]["function"]["name"] == "weather"
+    example = hf.encode_conversation(tokenizer, record, 64)
+    assert example.target_bytes == len("Sunny.<|im_end|>\n".encode())
