@@ -341,6 +341,18 @@ def test_gradient_accumulation_needs_an_even_split(kind, built, tmp_path):
         kind_params=built["task"],
     )
     assert result.steps == 2 and math.isfinite(result.final_loss)
+    checkpointed = kind.train(
+        built["data"] / "train",
+        tmp_path / "z",
+        {**TRAIN, "steps": 2, "gradient_checkpointing": True},
+        "cpu",
+        kind_params=built["task"],
+    )
+    assert math.isfinite(checkpointed.final_loss)
+    assert (
+        load_file(str(tmp_path / "z" / hf.ADAPTER_WEIGHTS)).keys()
+        == load_file(str(tmp_path / "y" / hf.ADAPTER_WEIGHTS)).keys()
+    )
 
 
 def test_choices_outside_the_task_are_refused(kind, built):
