@@ -552,4 +552,4 @@ def test_tools_reach_the_chat_template(built):
     )
     assert record["tools"][0]["function"]["name"] == "weather"
     example = hf.encode_conversation(tokenizer, record, 64)
-    assert example.target_bytes == len("Sunny.<|im_end|>\n".encode())
+    assert example.target_bytes == len(b"Sunny.<|im_end|>\n")
