@@ -262,13 +262,15 @@ def run_demo(
     for node in nodes:
         node.advance(task_id)
 
-    chat = run_chat_task(
+    # The lm task's report is read before the second task pays into the same pools.
+    report = build_report(protocol, task_id, creator, [*trainers, copycat], validators, delegators,
+                          backed, before, provider, deployer)  # fmt: skip
+    report["chat_task"] = run_chat_task(
         protocol, provider, context, creator, [trainers[0], trainers[-1]], copycat,
         validators[:2], folder, shape, echo,
     )  # fmt: skip
-    report = build_report(protocol, task_id, creator, [*trainers, copycat], validators, delegators,
-                          backed, before, provider, deployer)  # fmt: skip
-    report["chat_task"] = chat
+    # Every token accounted for once both tasks are settled.
+    report["conservation"] = conservation(protocol, everyone, deployer)
     report["elapsed_seconds"] = round(time.monotonic() - started, 1)
     from ape_arena.report import write_report
 
@@ -546,12 +548,14 @@ def conservation(protocol, actors, deployer) -> dict:
         )
         + int(staking.total_unbonding())
         + int(staking.treasury_owed())
+        # Rewards a settled task has prepaid to staking and not yet paid out.
+        + int(staking.prepaid(tasks.address))
     )
     staking_held = int(token.balanceOf(staking.address))
     task_books = sum(int(tasks.tasks(i).balance) for i in range(1, int(tasks.task_count()) + 1))
     task_held = int(token.balanceOf(tasks.address))
     checks = [
-        {"holder": "staking: held vs pools + unbonding + commission + slashes owed",
+        {"holder": "staking: held vs pools + unbonding + commission + slashes + prepaid",
          "amount": staking_held - staking_books},
         {"holder": "task manager: held vs task balances", "amount": task_held - task_books},
     ]  # fmt: skip

@@ -36,7 +36,7 @@ def test_the_demo_tells_the_whole_story(demo):
 
     # Every phase ran, in order.
     steps = [line.split(".")[0] for line in lines if line[:1].isdigit()]
-    assert steps == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
 
     # The plagiarist: disqualified, paid nothing, slashed.
     copycat = by_label["trainer-copycat"]
@@ -75,3 +75,15 @@ def test_the_demo_tells_the_whole_story(demo):
     page = result.report_path.read_text()
     for label in ("trainer-copycat", "validator-lazy", "delegator-1"):
         assert label in page
+
+
+def test_the_demo_plays_a_chat_lora_task_with_a_near_copy(demo):
+    result, lines = demo
+    chat = result.report["chat_task"]
+    assert chat["kind"] == "chat-lora"
+    rows = {t["label"]: t for t in chat["trainers"]}
+    assert rows["trainer-copycat"]["status"] == "invalid" and rows["trainer-copycat"]["reward"] == 0
+    for label in ("trainer-small", "trainer-large"):
+        assert rows[label]["status"] == "valid" and rows[label]["reward"] > 0
+        assert 0 < rows[label]["bits_per_byte"] < 20
+    assert any("near-copy" in line for line in lines)
