@@ -66,8 +66,8 @@ def create(arena, accounts, log, monkeypatch=None, bad_eval=False) -> tuple[int,
     if bad_eval:
         real = spec_module.prepare
 
-        def prepare_with_a_bad_eval_set(spec, work):
-            prepared = real(spec, work)
+        def prepare_with_a_bad_eval_set(spec, work, put=None):
+            prepared = real(spec, work, put)
             eval_files = prepared.eval_dir / "eval"
             for path in eval_files.iterdir():
                 path.unlink()
@@ -152,11 +152,11 @@ def test_a_validator_killed_mid_scoring_goes_on_with_the_next_model(
     scored: list[str] = []
     real_score = TaskScorer.score
 
-    def dies_on_the_second_model(self, submission):
+    def dies_on_the_second_model(self, submission, earlier=()):
         if scored:
             raise Killed
         scored.append(submission.trainer)
-        return real_score(self, submission)
+        return real_score(self, submission, earlier)
 
     monkeypatch.setattr(TaskScorer, "score", dies_on_the_second_model)
     with pytest.raises(Killed):
@@ -170,9 +170,9 @@ def test_a_validator_killed_mid_scoring_goes_on_with_the_next_model(
     # Started again: the first model is not scored twice, the second is, then it commits.
     again: list[str] = []
 
-    def counting(self, submission):
+    def counting(self, submission, earlier=()):
         again.append(submission.trainer)
-        return real_score(self, submission)
+        return real_score(self, submission, earlier)
 
     monkeypatch.setattr(TaskScorer, "score", counting)
     agent = Agent(Validator(validator_ctx), [])
