@@ -51,13 +51,18 @@ def main(argv: list[str] | None = None) -> int:
             args.device,
             checkpoint_dir=args.out.with_name(args.out.name + ".ckpt"),
             kind_params=document["kind_params"],
-            on_log=lambda step: print(f"step {step.step}: loss {step.loss:.4f}", flush=True),
+            on_log=lambda step: print(_progress(step), flush=True),
         )
     except KindError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"trained {result.steps} steps; model in {args.out}")
     return 0
+
+
+def _progress(step) -> str:
+    rate = f", {step.tokens_per_s:,.0f} tokens/s" if step.tokens_per_s else ""
+    return f"step {step.step}: loss {step.loss:.4f}{rate}"
 
 
 if __name__ == "__main__":
