@@ -78,3 +78,20 @@ def fund(protocol, accounts):
         protocol["ArenaToken"].transfer(account, amount_arena * 10**18, sender=accounts[0])
 
     return _fund
+
+
+@pytest.fixture(scope="module")
+def node_folders(protocol, tmp_path_factory):
+    """The node's data folder for the module's `ape arena` commands (CPU only), and a
+    base-model cache inside it."""
+    from ape import config
+
+    arena_config = config.get_config("arena")
+    data = tmp_path_factory.mktemp("arena-data")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("APE_ARENA_BASE_CACHE", str(data / "base-cache"))
+    previous = arena_config.data_folder, arena_config.device
+    arena_config.data_folder, arena_config.device = str(data), "cpu"
+    yield data
+    arena_config.data_folder, arena_config.device = previous
+    patch.undo()

@@ -34,21 +34,6 @@ TINY = ["--param", "steps=6", "--param", "batch_size=4", "--param", "lr=0.005"]
 
 
 @pytest.fixture(scope="module")
-def node_folders(protocol, tmp_path_factory):
-    from ape import config
-
-    arena_config = config.get_config("arena")
-    data = tmp_path_factory.mktemp("arena-data")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("APE_ARENA_BASE_CACHE", str(data / "base-cache"))
-    previous = arena_config.data_folder, arena_config.device
-    arena_config.data_folder, arena_config.device = str(data), "cpu"
-    yield data
-    arena_config.data_folder, arena_config.device = previous
-    patch.undo()
-
-
-@pytest.fixture(scope="module")
 def people(protocol, accounts, fund):
     """creator 1, trainers 2, 3 and 6 (the copier), validators 4 and 5."""
     staking, token = protocol["Staking"], protocol["ArenaToken"]

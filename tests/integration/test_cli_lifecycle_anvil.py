@@ -31,18 +31,6 @@ TINY = ["--param", "steps=4", "--param", "batch_size=4", "--param", "warmup_step
 
 
 @pytest.fixture(scope="module")
-def node_folders(protocol, tmp_path_factory):
-    from ape import config
-
-    arena_config = config.get_config("arena")
-    data = tmp_path_factory.mktemp("arena-data")
-    previous = arena_config.data_folder, arena_config.device
-    arena_config.data_folder, arena_config.device = str(data), "cpu"
-    yield data
-    arena_config.data_folder, arena_config.device = previous
-
-
-@pytest.fixture(scope="module")
 def people(protocol, accounts, fund):
     """creator 1, trainers 2 and 3, validators 4 and 5, each operator with a pool."""
     staking, token = protocol["Staking"], protocol["ArenaToken"]

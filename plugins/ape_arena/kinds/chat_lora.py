@@ -616,23 +616,13 @@ def evaluate_lm(
 ) -> tuple[float, int]:
     """Summed cross-entropy (nats) of the target tokens and their count, deterministically:
     fixed batches, eval mode, deterministic kernels, fp32 loss summed in fp64."""
-    import contextlib
     import time
 
     import torch
 
-    from ape_arena.ml.device import pick_device
-    from ape_arena.ml.evaluate import ScoringTimeout, deterministic_kernels, resolve_precision
+    from ape_arena.ml.evaluate import ScoringTimeout, deterministic_kernels, prepare_model
 
-    target = pick_device(device)
-    precision = resolve_precision(precision, target)
-    dtype = torch.float64 if precision == "fp64" else torch.float32
-    model.to(device=target, dtype=dtype).eval()
-    autocast = (
-        torch.autocast(target.type, dtype=torch.bfloat16)
-        if precision == "bf16"
-        else contextlib.nullcontext()
-    )
+    target, dtype, autocast = prepare_model(model, device, precision)
     end = None if timeout_s is None else time.monotonic() + timeout_s
     total = torch.zeros((), dtype=torch.float64, device=target)
     count = 0

@@ -105,6 +105,24 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return precision
 
 
+def prepare_model(
+    model: nn.Module, device: str | torch.device, precision: str
+) -> tuple[torch.device, torch.dtype, contextlib.AbstractContextManager]:
+    """Move `model` to `device` in eval mode for `precision`: its device, the dtype
+    the loss is computed in (fp64 casts the model in place), and the autocast
+    context of the forward pass (bf16, or none)."""
+    device = pick_device(device)
+    precision = resolve_precision(precision, device)
+    dtype = torch.float64 if precision == "fp64" else torch.float32
+    model.to(device=device, dtype=dtype).eval()
+    autocast = (
+        torch.autocast(device.type, dtype=torch.bfloat16)
+        if precision == "bf16"
+        else contextlib.nullcontext()
+    )
+    return device, dtype, autocast
+
+
 @torch.inference_mode()
 def evaluate(
     model: nn.Module,
@@ -129,15 +147,7 @@ def evaluate(
     Returns:
         The sums; a non-finite `loss_sum` means the model produced NaN or inf.
     """
-    device = pick_device(device)
-    precision = resolve_precision(precision, device)
-    dtype = torch.float64 if precision == "fp64" else torch.float32
-    model.to(device=device, dtype=dtype).eval()
-    autocast = (
-        torch.autocast(device.type, dtype=torch.bfloat16)
-        if precision == "bf16"
-        else contextlib.nullcontext()
-    )
+    device, dtype, autocast = prepare_model(model, device, precision)
     end = None if timeout_s is None else time.monotonic() + timeout_s
     # Float64 sums stay on the device (no sync per batch) unless it lacks float64.
     sum_device = device if device.type in ("cpu", "cuda") else torch.device("cpu")
