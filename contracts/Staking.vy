@@ -124,8 +124,11 @@ _COMMISSION_FIELDS: constant(uint256) = ((1 << 128) - 1) ^ ((1 << 8) - 1)
 _PENDING_FIELDS: constant(uint256) = ((1 << 128) - 1) ^ ((1 << 32) - 1)
 _OWED_SHIFT: constant(uint256) = 128
 # Layout of a pool's withdrawal queue: tail << 128 | finalized position.
+# Layout of `_unbonding_totals`: unbonding_delay << 128 | total_unbonding.
 _QUEUE_SHIFT: constant(uint256) = 128
 _QUEUE_MASK: constant(uint256) = (1 << 128) - 1
+_DELAY_SHIFT: constant(uint256) = 128
+_TOTAL_UNBONDING_MASK: constant(uint256) = (1 << 128) - 1
 
 
 # ---------------------------------------------------------------------------
@@ -253,8 +256,14 @@ _reservations: HashMap[address, HashMap[address, uint256]]
 #         tasks. Withdrawals, claims and running tasks go on.
 paused: public(bool)
 
-# @notice Tokens waiting out their unbonding delay, all pools together.
-total_unbonding: public(uint256)
+# The tokens waiting out their unbonding delay, all pools together
+# (`total_unbonding()`), and the delay itself (`unbonding_delay()`, a
+# parameter), in one word since every withdrawal request reads both:
+#     _unbonding_totals = unbonding_delay << 128 | total_unbonding
+# The total is at most this contract's balance, below the token's cap
+# (1e27 < 2**128), so adding to it never carries into the delay; the delay
+# is at most MAX_UNBONDING_DELAY (under 2**23).
+_unbonding_totals: uint256
 
 # @notice Slashed tokens not yet swept to the treasury.
 treasury_owed: public(uint256)
@@ -265,9 +274,7 @@ treasury_owed: public(uint256)
 #         rather than once per claim.
 prepaid: public(HashMap[address, uint256])
 
-# Parameters (DAO-governed).
-# @notice Seconds between a withdrawal request and the withdrawal.
-unbonding_delay: public(uint256)
+# Parameters (DAO-governed). The unbonding delay is in `_unbonding_totals`.
 # @notice Seconds before a commission raise takes effect.
 commission_notice: public(uint256)
 # @notice Highest commission an operator may set, in bps.
@@ -493,8 +500,9 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             when all of it was reserved).
     """
     assert amount != 0, "staking: zero amount"
-    self._settle(operator, msg.sender)
-    waiting: uint256 = self._deposits[operator][msg.sender] >> _UNLOCK_BITS
+    # Every path reads the pool's stake word: once, here.
+    stake: uint256 = self._stake[operator]
+    waiting: uint256 = self._settle(operator, msg.sender, stake) >> _UNLOCK_BITS
     from_waiting: uint256 = min(amount, waiting)
     rest: uint256 = amount - from_waiting
     burnt: uint256 = 0
@@ -503,14 +511,17 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
     unbonded: uint256 = from_waiting
     if from_waiting != 0:
         # The entry's epoch is the pool's current one (it was just settled).
-        self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | (self._stake[operator] & _EPOCH_MASK)
+        self._deposits[operator][msg.sender] = ((waiting - from_waiting) << _UNLOCK_BITS) | (stake & _EPOCH_MASK)
         # from_waiting <= waiting <= pool.pending: the field does not borrow.
         self._terms[operator] -= from_waiting << _PENDING_SHIFT
     if rest != 0:
-        # Waiting stake first, whole; then shares, once what waits in an
-        # idle pool has become shares.
-        self._activate_if_idle(operator)
-        self._settle(operator, msg.sender)
+        locked: uint256 = stake >> _LOCKED_SHIFT
+        if locked == 0:
+            # Waiting stake first, whole; then shares, once what waits in an
+            # idle pool has become shares. (The activation moves only the
+            # epoch of `stake`, which is not read again.)
+            self._activate(operator)
+            self._settle(operator, msg.sender, self._stake[operator])
         value_word: uint256 = self._value[operator]
         total_assets: uint256 = value_word & _AMOUNT_MASK
         total_shares: uint256 = value_word >> _SHARES_SHIFT
@@ -520,9 +531,11 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
         # Stake already reserved cannot be asked for twice.
         assert rest <= value - min(booked, value), "staking: amount exceeds stake"
         at_once: uint256 = rest
-        stake: uint256 = self._stake[operator]
-        if stake >> _LOCKED_SHIFT != 0:
-            at_once = min(rest, self._free_stake(operator))
+        if locked != 0:
+            # The free stake (see _free_stake), from the words read above:
+            # nothing wrote them since.
+            free: uint256 = unsafe_sub(total_assets, locked)
+            at_once = min(rest, free - min(free, (stake >> _RESERVED_SHIFT) & _AMOUNT_MASK))
         later: uint256 = rest - at_once
         if later != 0:
             assert msg.sender != operator, "staking: amount exceeds unlocked stake"
@@ -542,7 +555,7 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
             burnt = self._burn(operator, msg.sender, at_once, total_assets, total_shares, held)
             unbonded += at_once
             if msg.sender == operator:
-                assert self._assets_of(operator, operator) * constants.BPS >= (stake >> _LOCKED_SHIFT) * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
+                assert self._assets_of(operator, operator) * constants.BPS >= locked * self.min_self_stake_bps, "staking: operator's own stake must cover its locked share"
 
     # Voting power falls by the amount, reserved or not, down to zero at
     # most (stake grown by rewards can be asked back beyond what was put
@@ -553,7 +566,8 @@ def request_withdraw(operator: address, amount: uint256) -> uint256:
         lost = min(amount, owner & _AMOUNT_MASK)
         # lost <= own_principal, the word's low field: no borrow.
         self._owner[operator] = unsafe_sub(owner, lost)
-    self._lower_votes(msg.sender, lost)
+    # Off the holder's voting power, down to zero at most, and the total.
+    checkpoints._sub(msg.sender, lost)
     unlock_at: uint256 = self._unbond(msg.sender, operator, entry, unbonded, booked)
     if unbonded == 0:
         return 0
@@ -591,7 +605,7 @@ def honour_withdrawal(operator: address, holder: address) -> uint256:
     # booked is part of pool.reserved: the field does not borrow.
     self._stake[operator] -= booked << _RESERVED_SHIFT
 
-    self._settle(operator, holder)
+    self._settle(operator, holder, self._stake[operator])
     value_word: uint256 = self._value[operator]
     total_assets: uint256 = value_word & _AMOUNT_MASK
     total_shares: uint256 = value_word >> _SHARES_SHIFT
@@ -621,8 +635,8 @@ def withdraw(operator: address) -> uint256:
     assert block.timestamp >= entry & _UNLOCK_MASK, "staking: unbonding not over"
     # A reservation still waiting stays.
     self._unbonding[msg.sender][operator] = entry & (_RESERVED_MASK << _UNLOCK_BITS)
-    # amount is part of total_unbonding.
-    self.total_unbonding = unsafe_sub(self.total_unbonding, amount)
+    # amount is part of total_unbonding, the word's low field: no borrow.
+    self._unbonding_totals = unsafe_sub(self._unbonding_totals, amount)
     assert extcall token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
     log Withdrawn(operator=operator, holder=msg.sender, assets=amount)
     return amount
@@ -1019,6 +1033,26 @@ def unbonding_of(holder: address, operator: address) -> (uint256, uint256):
 
 @external
 @view
+def total_unbonding() -> uint256:
+    """
+    @notice Tokens waiting out their unbonding delay, all pools together.
+    @return The total, in wei.
+    """
+    return self._unbonding_totals & _TOTAL_UNBONDING_MASK
+
+
+@external
+@view
+def unbonding_delay() -> uint256:
+    """
+    @notice Seconds between a withdrawal request and the withdrawal.
+    @return The delay, in seconds.
+    """
+    return self._unbonding_totals >> _DELAY_SHIFT
+
+
+@external
+@view
 def votes(account: address) -> uint256:
     """
     @notice `account`'s voting power now: the tokens it has staked, in its
@@ -1191,7 +1225,7 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
     assert amount != 0, "staking: zero amount"
     assert amount <= MAX_AMOUNT, "staking: amount above the token supply cap"
     self._activate_if_idle(operator)
-    self._settle(operator, holder)
+    self._settle(operator, holder, self._stake[operator])
     value_word: uint256 = self._value[operator]
     total_assets: uint256 = value_word & _AMOUNT_MASK
     total_shares: uint256 = value_word >> _SHARES_SHIFT
@@ -1221,21 +1255,9 @@ def _deposit(operator: address, holder: address, amount: uint256) -> uint256:
         # rounding dust), below the token's cap: the low field does not
         # carry into commission_owed.
         self._owner[operator] += amount
-    checkpoints._write(holder, checkpoints._latest(holder) + amount)
-    checkpoints._write_total(checkpoints._latest_total() + amount)
+    checkpoints._add(holder, amount)
     log Delegated(operator=operator, holder=holder, assets=amount, shares=minted)
     return minted
-
-
-@internal
-def _lower_votes(account: address, amount: uint256):
-    # Take `amount` off the account's voting power (down to zero at most)
-    # and off the total, which is the sum of everyone's.
-    votes: uint256 = checkpoints._latest(account)
-    lost: uint256 = min(amount, votes)
-    checkpoints._write(account, unsafe_sub(votes, lost))
-    # lost <= votes <= the total.
-    checkpoints._write_total(unsafe_sub(checkpoints._latest_total(), lost))
 
 
 @internal
@@ -1272,7 +1294,7 @@ def _release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
     if slashed != 0:
         # The operator's own stake pays first: its shares worth the slash
         # (at most all of them) are burnt; the rest lowers every share.
-        self._settle(operator, operator)
+        waiting: uint256 = self._settle(operator, operator, self._stake[operator]) >> _UNLOCK_BITS
         value_word: uint256 = self._value[operator]
         total_assets: uint256 = value_word & _AMOUNT_MASK
         total_shares: uint256 = value_word >> _SHARES_SHIFT
@@ -1286,14 +1308,14 @@ def _release(operator: address, amount: uint256, slash_bps: uint256) -> uint256:
             # The operator's voting power falls with its own stake (see the
             # formula by the storage); own + waiting > 0 and its principal
             # is below the token's cap, so the product fits.
-            own += self._waiting(operator, operator)
+            own += waiting
             owner: uint256 = self._owner[operator]
             principal: uint256 = owner & _AMOUNT_MASK
             kept: uint256 = principal * unsafe_sub(own, from_own) // own
             if kept != principal:
                 # kept < principal: the low field only goes down.
                 self._owner[operator] = unsafe_sub(owner, unsafe_sub(principal, kept))
-                self._lower_votes(operator, unsafe_sub(principal, kept))
+                checkpoints._sub(operator, unsafe_sub(principal, kept))
         self._value[operator] = (total_shares << _SHARES_SHIFT) | unsafe_sub(total_assets, slashed)
         self.treasury_owed += slashed
     log StakeReleased(operator=operator, protocol=msg.sender, amount=amount, slashed=slashed)
@@ -1342,8 +1364,11 @@ def _unbond(holder: address, operator: address, entry: uint256, amount: uint256,
     # reserved. Returns the unlock time.
     unlock_at: uint256 = entry & _UNLOCK_MASK
     if amount != 0:
-        unlock_at = block.timestamp + self.unbonding_delay
-        self.total_unbonding += amount
+        totals: uint256 = self._unbonding_totals
+        unlock_at = block.timestamp + (totals >> _DELAY_SHIFT)
+        # total_unbonding stays below the token's cap: the low field does
+        # not carry into the delay.
+        self._unbonding_totals = totals + amount
     pending: uint256 = (entry >> _UNBONDING_SHIFT) + amount
     self._unbonding[holder][operator] = (pending << _UNBONDING_SHIFT) | (booked << _UNLOCK_BITS) | unlock_at
     return unlock_at
@@ -1388,11 +1413,18 @@ def _activate_if_idle(operator: address):
 
 
 @internal
-def _settle(operator: address, holder: address):
-    # Turn the holder's activated deposit into its shares.
-    if self._activated(operator, holder):
-        self.shares[operator][holder] += self._activated_shares(operator, holder)
-        self._deposits[operator][holder] = 0
+def _settle(operator: address, holder: address, stake: uint256) -> uint256:
+    # Turn the holder's activated deposit into its shares (`stake`: the
+    # pool's `_stake` word now). Returns the holder's deposit entry after:
+    # 0, or one still waiting for the pool's activation.
+    entry: uint256 = self._deposits[operator][holder]
+    if entry == 0 or entry & _UNLOCK_MASK >= stake & _EPOCH_MASK:
+        return entry
+    batch: Activation = self._activations[operator][entry & _UNLOCK_MASK]
+    # batch.assets >= the entry's amount > 0 (see _activated_shares).
+    self.shares[operator][holder] += (entry >> _UNLOCK_BITS) * batch.shares // batch.assets
+    self._deposits[operator][holder] = 0
+    return 0
 
 
 @internal
@@ -1464,7 +1496,7 @@ def _check_protocol():
 @internal
 def _set_unbonding_delay(new_value: uint256):
     self._require(new_value >= MIN_UNBONDING_DELAY and new_value <= MAX_UNBONDING_DELAY, "staking: unbonding delay out of bounds")
-    self.unbonding_delay = new_value
+    self._unbonding_totals = (new_value << _DELAY_SHIFT) | (self._unbonding_totals & _TOTAL_UNBONDING_MASK)
     governed._updated("unbonding_delay", new_value)
 
 

@@ -65,11 +65,34 @@ def _latest(account: address) -> uint256:
 
 
 @internal
-def _write(account: address, amount: uint256):
-    # Record `amount` as the account's value from this block on.
+def _add(account: address, amount: uint256):
+    # Raise the account's value, and the total, by `amount`. Each word is
+    # read once and handed on.
+    head: uint256 = self._head[account]
+    self._write(account, head, (head & MAX_VALUE) + amount)
+    packed: uint256 = self._total
+    self._write_total(packed, (packed & MAX_TOTAL) + amount)
+
+
+@internal
+def _sub(account: address, amount: uint256):
+    # Lower the account's value by `amount`, down to zero at most, and the
+    # total by as much.
+    head: uint256 = self._head[account]
+    value: uint256 = head & MAX_VALUE
+    lost: uint256 = min(amount, value)
+    self._write(account, head, unsafe_sub(value, lost))
+    packed: uint256 = self._total
+    # lost <= value <= the total, which is the sum of every account's.
+    self._write_total(packed, unsafe_sub(packed & MAX_TOTAL, lost))
+
+
+@internal
+def _write(account: address, head: uint256, amount: uint256):
+    # Record `amount` as the account's value from this block on; `head` is
+    # the account's head word, as just read.
     assert amount <= MAX_VALUE, "checkpoints: value out of range"
     assert block.number <= MAX_BLOCK, "checkpoints: block out of range"
-    head: uint256 = self._head[account]
     n: uint256 = head >> _CHECKPOINT_BITS
     if n != 0 and (head >> _TOTAL_BLOCK_SHIFT) & MAX_BLOCK != block.number:
         # The newest checkpoint, number n - 1, joins the history.
@@ -131,12 +154,12 @@ def _latest_total() -> uint256:
 
 
 @internal
-def _write_total(amount: uint256):
-    # Record `amount` as the total from this block on; the checkpoint it
-    # replaces becomes the one before when it is from an earlier block.
+def _write_total(packed: uint256, amount: uint256):
+    # Record `amount` as the total from this block on (`packed`: the
+    # total's word, as just read); the checkpoint it replaces becomes the
+    # one before when it is from an earlier block.
     assert amount <= MAX_TOTAL, "checkpoints: value out of range"
     assert block.number <= MAX_BLOCK, "checkpoints: block out of range"
-    packed: uint256 = self._total
     kept: uint256 = packed >> _CHECKPOINT_BITS
     if (packed >> _TOTAL_BLOCK_SHIFT) & MAX_BLOCK != block.number:
         kept = packed & _CHECKPOINT_MASK

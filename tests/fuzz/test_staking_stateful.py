@@ -131,6 +131,9 @@ SLOTS = {
 # modules/checkpoints.vy: before << 128 | latest, each block << 96 | value.
 TOTAL_SLOT = STAKING.compiler_data.storage_layout["storage_layout"]["checkpoints"]["_total"]["slot"]
 TOTAL_MASK = 2**96 - 1
+# The unbonding delay and total_unbonding, packed in one word:
+# unbonding_delay << 128 | total_unbonding.
+DELAY_SHIFT = 128
 # Fields of the Pool struct that pools() returns, in its order.
 POOL_FIELDS = (
     "opened",
@@ -1537,7 +1540,8 @@ class StakingLedger(RuleBasedStateMachine):
                 assert self._storage("_reservations", op, h) == pool.positions.get(h, 0)
             queue = pool.queue_tail << QUEUE_SHIFT | pool.queue_done
             assert self._storage("_queue", op) == queue, self.names[op]
-        assert self._word("total_unbonding") == self.total_unbonding
+        totals = UNBONDING_DELAY << DELAY_SHIFT | self.total_unbonding
+        assert self._word("_unbonding_totals") == totals
         assert self._word("treasury_owed") == self.treasury_owed
         # 9: total_votes is everyone's voting power together, and its two
         # checkpoints are the ghost's, word for word; the block before this
@@ -1565,7 +1569,7 @@ class StakingLedger(RuleBasedStateMachine):
 
     def _check_conservation(self, onchain: dict) -> None:
         """1: the contract's balance is exactly what it owes, read from the chain."""
-        owed = self._word("total_unbonding") + self._word("treasury_owed")
+        owed = self._word("_unbonding_totals") % 2**DELAY_SHIFT + self._word("treasury_owed")
         # Nothing here prepays (only the task manager does: the task
         # lifecycle fuzz checks that term), but the term is part of the sum.
         owed += sum(self.staking.prepaid(p) for p in self.protocols)
