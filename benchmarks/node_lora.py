@@ -22,8 +22,9 @@ sides each, on the same model, data and batch:
 Tokens are the real (unpadded) tokens of each batch. FLOPs per token: scoring
 2N, training 6N with N the base's matmul parameters (embeddings left out,
 the head counted), so MFU divides 6N x tokens/s by the device's dense bf16
-peak (null on a CPU). On CUDA the model is a Qwen2 config of about 0.5B
-parameters (random init); on a CPU a small Llama. Every figure is `repeats`
+peak (null on a CPU). On CUDA the model is a Qwen2 config with Qwen2.5-0.5B's
+layer shapes, about 358M
+parameters in its layers (random init); on a CPU a small Llama. Every figure is `repeats`
 timed samples after a warm-up, min / median / max.
 """
 
@@ -60,9 +61,17 @@ SETTINGS: dict[str, dict[str, Any]] = {
     },
     "cuda": {
         "model_type": "qwen2",
-        # Qwen2.5-0.5B's shape (494M parameters with its 151,936-token vocabulary;
-        # this tokenizer is trained on the demo corpus, so the vocabulary is 32k).
-        "shape": {"hidden_size": 896, "layers": 24, "heads": 14, "vocab_size": 32_000},
+        # Qwen2.5-0.5B's layers (896 wide, 24 layers, 14 heads, 2 KV heads, MLP 4,864:
+        # 358M parameters); the BPE vocabulary is what the bench's conversations
+        # train (about a thousand tokens, not Qwen's 151,936).
+        "shape": {
+            "hidden_size": 896,
+            "layers": 24,
+            "heads": 14,
+            "kv_heads": 2,
+            "intermediate_size": 4864,
+            "vocab_size": 32_000,
+        },
         "context_length": 1024,
         "conversations": 512,
         "eval_batch_size": 16,
@@ -131,6 +140,8 @@ def run(device: torch.device, repeats: int | None = None) -> dict[str, Any]:
             hidden_size=shape["hidden_size"],
             layers=shape["layers"],
             heads=shape["heads"],
+            kv_heads=shape.get("kv_heads"),
+            intermediate_size=shape.get("intermediate_size"),
             context=settings["context_length"],
             pretrain_steps=0,
         )
