@@ -12,6 +12,7 @@ from ape_arena._cli.gov import gov
 from ape_arena._cli.info import info
 from ape_arena._cli.node import finalize, leaderboard, node, reveal, train, validate
 from ape_arena._cli.params import params
+from ape_arena._cli.serve import serve
 from ape_arena._cli.stake import (
     claim,
     commission,
@@ -37,6 +38,7 @@ def cli():
 
 cli.add_command(info)
 cli.add_command(params)
+cli.add_command(serve)
 cli.add_command(gov)
 cli.add_command(task)
 for command in (train, reveal, validate, finalize, leaderboard, node):
