@@ -10,6 +10,9 @@ RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 # The hypothesis profile for `make test`: `ci` is quick and derandomized;
 # `make fuzz` runs the long `campaign` profile.
 HYPOTHESIS_PROFILE ?= ci
+# Every run that starts a local chain gets its own port (tools/local_chain.py),
+# so two `make test` or `make demo` on one machine never share an anvil.
+LOCAL_CHAIN = APE_FOUNDRY_HOST="$$(python3 tools/local_chain.py)"
 
 # `make demo`, the main job: a whole task on a local chain (docs/demo.md).
 # DEMO_ARGS=--open opens the HTML report; DEMO_ARGS="--size small" is quicker.
@@ -21,10 +24,10 @@ bootstrap:
 	@bash tools/bootstrap.sh
 
 demo: bootstrap
-	@$(RUN) ape run demo --network ethereum:local:foundry $(DEMO_ARGS)
+	@$(RUN) $(LOCAL_CHAIN) ape run demo --network ethereum:local:foundry $(DEMO_ARGS)
 
 test: bootstrap
-	@$(RUN) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) ape test --network ethereum:local:foundry
+	@$(RUN) $(LOCAL_CHAIN) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) ape test --network ethereum:local:foundry
 
 fuzz: bootstrap
 	@$(RUN) HYPOTHESIS_PROFILE=campaign python -m pytest tests/fuzz -p no:ape_test
@@ -43,7 +46,7 @@ compile: bootstrap
 # Whole-transaction gas of every state-changing function on anvil, written to
 # benchmarks/results/gas.json (docs/benchmarks.md).
 bench-gas: bootstrap
-	@$(RUN) python -m benchmarks.gas
+	@$(RUN) $(LOCAL_CHAIN) python -m benchmarks.gas
 
 # Scale: 16 concurrent tasks, 1,008 operators and 10,000 delegators to the
 # last claim on the project's own anvil (a free port, never 8545), then growth

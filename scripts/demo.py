@@ -126,7 +126,13 @@ def print_summary(report: dict, echo=click.echo) -> None:
     "--device", default="auto", show_default=True, help="Torch device for training and scoring."
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in a browser.")
-def cli(provider, size, device, open_browser):
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Keep the chain up afterwards and serve the explorer on it until Ctrl-C.",
+)
+@click.option("--port", default=8000, show_default=True, help="The explorer's port with --serve.")
+def cli(provider, size, device, open_browser, serve, port):
     """Deploy AIArena on the local chain and play one task through every
     phase with the real node code: four trainers (one a plagiarist), three
     validators (one lazy), two delegators; then show who got what and why."""
@@ -161,3 +167,15 @@ def cli(provider, size, device, open_browser):
         import webbrowser
 
         webbrowser.open(result.report_path.as_uri())
+    if serve:
+        import uvicorn
+
+        from ape_arena.chain.protocol import load_protocol
+        from ape_arena.explorer.app import create_app
+        from ape_arena.explorer.data import ExplorerData
+
+        protocol = load_protocol(project, provider, folder / "deployments")
+        click.echo(f"\nThe explorer of this chain: http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+        uvicorn.run(
+            create_app(ExplorerData(protocol)), host="127.0.0.1", port=port, log_level="warning"
+        )

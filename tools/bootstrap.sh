@@ -53,6 +53,20 @@ command -v npm >/dev/null 2>&1 \
 ANVIL_PKG="$(anvil_package)"
 WANT="$(cat "${ROOT}/requirements.lock" "${ROOT}/pyproject.toml" | sha256sum | cut -d' ' -f1) ${ANVIL_PKG}@${ANVIL_VERSION} $("${PYTHON}" -c 'import sys; print(sys.version_info[:2])')"
 
+# --- the explorer's browser test: Debian's chromium and its driver -----------
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=""
+        [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
+        echo "bootstrap: installing chromium and chromium-driver (Debian packages) for the browser test"
+        ${SUDO} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null \
+            || { ${SUDO} apt-get update -q >/dev/null && ${SUDO} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; } \
+            || die "apt-get could not install chromium and chromium-driver; install them (the explorer's browser test drives them) and run again."
+    else
+        die "chromium and chromedriver are needed for the explorer's browser test; install them (Debian/Ubuntu: apt-get install chromium chromium-driver) and run again."
+    fi
+fi
+
 if [[ -f "${STAMP}" && "$(cat "${STAMP}")" == "${WANT}" && -x "${VENV}/bin/anvil" && -x "${VENV}/bin/ape" ]]; then
     exit 0
 fi

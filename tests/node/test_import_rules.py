@@ -78,3 +78,12 @@ def test_benchmarks_use_the_plugin_never_the_tests(path):
     names = imports(path)
     assert not under(names, "support") and not under(names, "tests"), f"{label(path)} imports tests"
     assert "sys.path" not in path.read_text(), f"{label(path)} edits sys.path"
+
+
+@pytest.mark.parametrize("path", python_files(PLUGIN / "explorer"), ids=label)
+def test_the_explorer_reads_through_the_chain_layer_and_renders_apart(path):
+    names = imports(path)
+    assert not under(names, "torch") and not under(names, "ape_arena.node"), label(path)
+    if path.name == "pages.py":
+        for layer in ("ape", "ape_arena.chain"):
+            assert not under(names, layer), f"{label(path)} imports {layer}"
