@@ -164,6 +164,21 @@ def test_bad_urls_get_a_sentence_not_a_trace(explorer, browser):
         assert sentence in text and "Traceback" not in browser.page_source
 
 
+def test_an_address_page_shows_its_position(scenario, explorer, browser):
+    result, protocol = scenario
+    staking = protocol.staking
+    delegator = next(a for a in result.actors if a.label == "delegator-1")
+    browser.get(f"{explorer}/address/{delegator.address}")
+    (facts,) = cells(browser, "#position")
+    assert facts[0] == format_arena(int(protocol.token.balanceOf(delegator.address)))
+    assert facts[1] == format_arena(int(staking.votes(delegator.address)))
+    assert facts[4] == "-"  # a delegator takes part in no task itself
+    backed = next(a for a in result.actors if a.label == "trainer-large")  # the demo's choice
+    rows = {row[0]: row for row in cells(browser, "main > table")}
+    row = rows[f"{backed.address[:8]}...{backed.address[-4:]}"]
+    assert row[1] == format_arena(int(staking.assets_of(backed.address, delegator.address)))
+
+
 def test_pages_follow_new_blocks(scenario, explorer, browser, chain):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

@@ -28,7 +28,7 @@ class ExplorerData:
     def __init__(self, protocol: Any, ttl_s: float = 2.0) -> None:
         self.protocol = protocol
         self.ttl_s = ttl_s
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a read may use another cached read
         self._cache: dict[tuple, tuple[float, Any]] = {}
 
     def _cached(self, key: tuple, read: Callable[[], Any]) -> Any:
@@ -196,8 +196,20 @@ class ExplorerData:
         from ape_arena.chain.staking import StakingClient
 
         def read() -> dict[str, Any]:
+            from ape_arena.chain.tasks import PHASE_CANCELLED, PHASE_FINALIZED
+
             p = StakingClient(self.protocol).position(address)
+            tasks = self.protocol.tasks
+            # Settled tasks it took part in and has not claimed: `ape arena claim ID`.
+            unclaimed = [
+                task_id
+                for task_id in range(1, self.task_count() + 1)
+                if int(tasks.phase(task_id)) in (PHASE_FINALIZED, PHASE_CANCELLED)
+                and int(tasks.participant(task_id, address).role) != 0
+                and not tasks.participant(task_id, address).claimed
+            ]
             return {
+                "unclaimed_tasks": unclaimed,
                 "address": p.address,
                 "wallet": p.wallet,
                 "votes": p.votes,

@@ -308,14 +308,16 @@ def pool_page(pool: dict[str, Any], head: dict[str, int]) -> str:
 
 
 def position_page(position: dict[str, Any], head: dict[str, int]) -> str:
+    unclaimed = ", ".join(f'<a href="/task/{t}">{t}</a>' for t in position["unclaimed_tasks"])
     facts = table(
-        ["wallet ARENA", "votes", "own pool", "commission to claim"],
+        ["wallet ARENA", "votes", "own pool", "commission to claim", "tasks to claim"],
         [
             (
                 arena(position["wallet"]),
                 arena(position["votes"]),
                 "open" if position["pool_opened"] else "none",
                 arena(position["commission_owed"]),
+                unclaimed or "-",
             )
         ],
     )
@@ -333,7 +335,11 @@ def position_page(position: dict[str, Any], head: dict[str, int]) -> str:
         ],
         numeric=(1, 2, 3),
     )
-    return page(f"Address {position['address']}", facts + "<h2>Stakes</h2>" + stakes, head)
+    return page(
+        f"Address {position['address']}",
+        f'<div id="position">{facts}</div><h2>Stakes</h2>{stakes}',
+        head,
+    )
 
 
 def proposals_page(proposals: list[dict[str, Any]], head: dict[str, int]) -> str:
