@@ -755,7 +755,7 @@ def task_manager(bench: Bench) -> Figures:
     ):
         figures[f"TaskManager.{setter}"] = node.send(d.tasks, setter, value, sender=d.admin)
     figures["TaskManager.set_floors"] = node.send(
-        d.tasks, "set_floors", 4, 2_000, 200, sender=d.admin
+        d.tasks, "set_floors", 4, 2_000, 200, 200, sender=d.admin
     )
     return figures
 

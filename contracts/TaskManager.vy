@@ -89,10 +89,11 @@ MAX_TOLERANCE_BPS: constant(uint256) = 1_000
 MAX_GAMMA_WAD: constant(uint256) = constants.WAD // 2
 MAX_PROTOCOL_FEE_BPS: constant(uint256) = 2_000
 # Floors at deployment: 3 validator slots, a validator stake of 10% of the
-# reward and a bond of 1% of it.
+# reward, a bond of 1% of it and a trainer stake of 1% of it.
 DEFAULT_MIN_VALIDATOR_SLOTS: constant(uint256) = 3
 DEFAULT_MIN_VALIDATOR_STAKE_BPS: constant(uint256) = 1_000
 DEFAULT_MIN_BOND_BPS: constant(uint256) = 100
+DEFAULT_MIN_TRAINER_STAKE_BPS: constant(uint256) = 100
 MAX_URI_LENGTH: constant(uint256) = 256
 
 # Phases, as returned by phase().
@@ -340,12 +341,14 @@ nonreveal_slash_bps: public(uint256)
 # @notice Smallest creator bond a task may have.
 min_creator_bond: public(uint256)
 # @notice Floors a creator cannot go below, so that it cannot be the whole
-#         validator set of its own task: the fewest validator slots a task
-#         offers, and the least validator stake as a fraction of its reward
-#         (bps), and the least bond, likewise.
+#         validator set of its own task, nor squat its trainer slots for
+#         nothing: the fewest validator slots a task offers, and the least
+#         validator stake as a fraction of its reward (bps), and the least
+#         bond and trainer stake, likewise.
 min_validator_slots: public(uint256)
 min_validator_stake_bps: public(uint256)
 min_bond_bps: public(uint256)
+min_trainer_stake_bps: public(uint256)
 # The receiver of protocol fees, unpaid emission and forfeited bonds is
 # `treasury`, in modules/governed.vy.
 
@@ -454,6 +457,7 @@ event FloorsUpdated:
     validator_slots: uint256
     validator_stake_bps: uint256
     bond_bps: uint256
+    trainer_stake_bps: uint256
 
 # The payouts of a task's escrow, one event per transfer:
 # BondReturned: the bond, to the creator that revealed its eval set.
@@ -526,7 +530,7 @@ def __init__(token_: IERC20, staking_: IStaking, admin: address, treasury_: addr
     self._set_plagiarism_slash_bps(1_000)
     self._set_nonreveal_slash_bps(500)
     self._set_min_creator_bond(constants.WAD)
-    self._set_floors(DEFAULT_MIN_VALIDATOR_SLOTS, DEFAULT_MIN_VALIDATOR_STAKE_BPS, DEFAULT_MIN_BOND_BPS)
+    self._set_floors(DEFAULT_MIN_VALIDATOR_SLOTS, DEFAULT_MIN_VALIDATOR_STAKE_BPS, DEFAULT_MIN_BOND_BPS, DEFAULT_MIN_TRAINER_STAKE_BPS)
     # A settled task's rewards move into staking with staking.prepay, which
     # pulls them.
     self._require(extcall token_.approve(staking_.address, max_value(uint256), default_return_value=True), "task: approve failed")
@@ -559,6 +563,7 @@ def create_task(p: TaskParams) -> uint256:
     self._require(p.max_trainers != 0 and p.max_trainers <= limits.MAX_TRAINERS, "task: trainer cap out of bounds")
     self._require(p.max_validators >= max(self.min_validator_slots, 1) and p.max_validators <= limits.MAX_VALIDATORS, "task: validator cap out of bounds")
     self._require(p.min_validator_stake >= p.reward * self.min_validator_stake_bps // constants.BPS, "task: validator stake too low")
+    self._require(p.min_trainer_stake >= p.reward * self.min_trainer_stake_bps // constants.BPS, "task: trainer stake too low")
     self._require(p.tolerance_bps <= MAX_TOLERANCE_BPS, "task: tolerance out of bounds")
     for d: uint256 in [p.submit_duration, p.reveal_duration, p.eval_duration, p.score_commit_duration, p.score_reveal_duration]:
         self._require(d >= MIN_PHASE_DURATION and d <= MAX_PHASE_DURATION, "task: phase duration out of bounds")
@@ -1142,17 +1147,18 @@ def set_nonreveal_slash_bps(new_value: uint256):
 
 
 @external
-def set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256):
+def set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256, trainer_stake_bps: uint256):
     """
     @notice Set the floors of new tasks' terms: the fewest validator slots,
-            the least validator stake and the least bond as fractions of the
-            reward.
+            and the least validator stake, bond and trainer stake as
+            fractions of the reward.
     @param validator_slots At most MAX_VALIDATORS.
     @param validator_stake_bps Bps of the reward, at most 10_000.
     @param bond_bps Bps of the reward, at most 10_000.
+    @param trainer_stake_bps Bps of the reward, at most 10_000.
     """
     governed._check_admin()
-    self._set_floors(validator_slots, validator_stake_bps, bond_bps)
+    self._set_floors(validator_slots, validator_stake_bps, bond_bps, trainer_stake_bps)
 
 
 @external
@@ -1661,9 +1667,10 @@ def _set_min_creator_bond(new_value: uint256):
 
 
 @internal
-def _set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256):
-    self._require(validator_slots <= limits.MAX_VALIDATORS and validator_stake_bps <= constants.BPS and bond_bps <= constants.BPS, "task: floor out of bounds")
+def _set_floors(validator_slots: uint256, validator_stake_bps: uint256, bond_bps: uint256, trainer_stake_bps: uint256):
+    self._require(validator_slots <= limits.MAX_VALIDATORS and validator_stake_bps <= constants.BPS and bond_bps <= constants.BPS and trainer_stake_bps <= constants.BPS, "task: floor out of bounds")
     self.min_validator_slots = validator_slots
     self.min_validator_stake_bps = validator_stake_bps
     self.min_bond_bps = bond_bps
-    log FloorsUpdated(validator_slots=validator_slots, validator_stake_bps=validator_stake_bps, bond_bps=bond_bps)
+    self.min_trainer_stake_bps = trainer_stake_bps
+    log FloorsUpdated(validator_slots=validator_slots, validator_stake_bps=validator_stake_bps, bond_bps=bond_bps, trainer_stake_bps=trainer_stake_bps)

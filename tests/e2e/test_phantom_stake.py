@@ -12,12 +12,26 @@ committed, and for the split only those who revealed; a participant that
 did not reveal (a trainer that never committed included) is slashed
 `nonreveal_slash_bps` of its stake at its claim.
 
+Squatting every slot is priced by a DAO floor on the trainer stake: a task's
+`min_trainer_stake` is at least `min_trainer_stake_bps` (1% by default) of
+its reward, so a squatter of every slot locks max_trainers times that and
+loses the non-reveal slash of each.
+
 What remains: a squatter still holds a slot until the submit phase ends; it
-pays the non-reveal slash for it, and the DAO's floors on minimum stakes
-set that price.
+pays the non-reveal slash for it, and the floors set that price.
 """
 
-from support.arena import PHASE_EVAL_REVEAL, PHASE_MODEL_REVEAL, ROLE_TRAINER, ROLE_VALIDATOR, h
+import boa
+
+from support.arena import (
+    PHASE_CANCELLED,
+    PHASE_EVAL_REVEAL,
+    PHASE_MODEL_REVEAL,
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    TaskTerms,
+    h,
+)
 from support.constants import WAD
 
 from .story import claim_all, salt_of, score_round
@@ -66,3 +80,35 @@ def play_alone() -> int:
     arena = Arena()
     paid, honest, _ = play(arena, Books(arena), 0)
     return paid[honest][0]
+
+
+def test_squatting_every_trainer_slot_costs_a_slash_per_slot(arena, books):
+    """The creator fills its own task's trainer slots with sybils at the
+    least stake it may ask, so no outside trainer gets in, then lets them
+    stay silent. A minimum of one wei is refused; at the floor, every slot
+    costs its non-reveal slash."""
+    creator = books.actor("creator")
+    reward, slots = 1_000 * WAD, 4
+    with boa.reverts("task: trainer stake too low"):
+        arena.create(creator, TaskTerms(reward=reward, min_trainer_stake=1, max_trainers=slots))
+    floor = reward * arena.tasks.min_trainer_stake_bps() // 10_000
+    assert floor == 10 * WAD
+    task_id = arena.create(
+        creator, TaskTerms(reward=reward, min_trainer_stake=floor, max_trainers=slots)
+    )
+    squatters = [books.operator(f"squatter{i}", floor) for i in range(slots)]
+    for squatter in squatters:
+        arena.join(task_id, squatter, ROLE_TRAINER, floor)
+    outsider = books.operator("outsider", 1_000 * WAD)
+    with boa.reverts("task: trainer slots are full"):
+        arena.join(task_id, outsider, ROLE_TRAINER, 100 * WAD)
+    validators = [books.operator(f"validator{i}", 1_000 * WAD) for i in range(3)]
+    for v in validators:
+        arena.join(task_id, v, ROLE_VALIDATOR, 100 * WAD)
+    # Nobody commits a model: the task is cancelled.
+    arena.to_phase(task_id, PHASE_CANCELLED)
+    paid = claim_all(arena, task_id, [*squatters, *validators])
+    slash = floor * arena.tasks.nonreveal_slash_bps() // 10_000
+    assert slash == WAD // 2
+    assert [paid[s] for s in squatters] == [(0, slash)] * slots
+    books.assert_conserved()

@@ -259,7 +259,7 @@ class EmissionMachine(RuleBasedStateMachine):
             self.emission.set_daily_emission(rate)
             self.emission.set_decay_bps(decay)
             # Dust terms (1-wei stakes): the floors have tests of their own.
-            self.tm.set_floors(0, 0, 0)
+            self.tm.set_floors(0, 0, 0, 0)
         # More supply, minted by a minter of the moment, as if at genesis.
         extra = genesis - self.token.totalSupply()
         if extra:

@@ -373,7 +373,7 @@ class TaskLifecycle(RuleBasedStateMachine):
             self.tasks.set_min_creator_bond(0)
             # Any terms, dust and single slots included: the floors on new
             # tasks have tests of their own (test_task_floors.py).
-            self.tasks.set_floors(0, 0, 0)
+            self.tasks.set_floors(0, 0, 0, 0)
             self.staking.set_max_slash_bps(s.max_slash_bps)
             self.staking.set_delegation_weight_bps(s.delegation_weight_bps)
             self.staking.set_min_pool_stake(s.min_pool_stake)

@@ -131,3 +131,27 @@ def test_whole_lifecycle(protocol, people, task_id, chain, node_folders):
         data = json.loads(record.read_text())
         assert data["committed"] and data["revealed"] and data["salt"].startswith("0x")
         assert record.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "sentence"),
+    [
+        ("min_trainer_stake: 100", "min_trainer_stake of 5 ARENA is below the floor of 10"),
+        ("min_validator_stake: 100", "min_validator_stake of 5 ARENA is below the floor of 100"),
+    ],
+    ids=["trainer stake", "validator stake"],
+)
+def test_terms_below_a_floor_are_refused_with_a_sentence(
+    protocol, people, tmp_path, line, sentence
+):
+    """The task manager's floors (1% of the reward for a trainer's stake, 10%
+    for a validator's) checked before anything is sent."""
+    field = line.split(":")[0]
+    spec = tmp_path / "task.yaml"
+    spec.write_text(SPEC.replace(line, f"{field}: 5"))
+    before = protocol["TaskManager"].task_count()
+    result = cli_run("task", "create", str(spec), "--account", "TEST::1")
+    assert result.exit_code == 1
+    assert sentence in result.output and "raise it to at least that" in result.output
+    assert "Traceback" not in result.output
+    assert protocol["TaskManager"].task_count() == before

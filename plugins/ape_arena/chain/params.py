@@ -24,7 +24,12 @@ from ape_arena.units import (
 )
 
 # The task manager's floors on new tasks' terms, set together by set_floors.
-FLOORS = ("min_validator_slots", "min_validator_stake_bps", "min_bond_bps")
+FLOORS = (
+    "min_validator_slots",
+    "min_validator_stake_bps",
+    "min_bond_bps",
+    "min_trainer_stake_bps",
+)
 
 
 class ParameterError(ArenaError):
@@ -139,6 +144,7 @@ PARAMETERS: tuple[Parameter, ...] = (
             ("min_validator_slots", 64, "count", "fewest validator slots a new task offers"),
             ("min_validator_stake_bps", 10_000, "bps", "least validator stake, of the reward"),
             ("min_bond_bps", 10_000, "bps", "least creator bond, of the reward"),
+            ("min_trainer_stake_bps", 10_000, "bps", "least trainer stake, of the reward"),
         )
     ),
     Parameter("tasks", "treasury", None, None, "address", "receiver of protocol fees"),

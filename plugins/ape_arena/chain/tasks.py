@@ -238,13 +238,14 @@ class TaskClient:
 
     def check_terms(self, terms) -> None:
         """Refuse, with a sentence, terms below the task manager's floors
-        (`terms` has reward, bond, min_validator_stake, max_validators and
-        tolerance_bps, in wei and bps, like a spec)."""
+        (`terms` has reward, bond, min_trainer_stake, min_validator_stake,
+        max_validators and tolerance_bps, in wei and bps, like a spec)."""
         tasks, reward = self.tasks, terms.reward
         bond_floor = max(
             int(tasks.min_creator_bond()), reward * int(tasks.min_bond_bps()) // 10_000
         )
         stake_floor = reward * int(tasks.min_validator_stake_bps()) // 10_000
+        trainer_floor = reward * int(tasks.min_trainer_stake_bps()) // 10_000
         slots = max(int(tasks.min_validator_slots()), 1)
         if terms.bond < bond_floor:
             raise TaskError(
@@ -255,6 +256,12 @@ class TaskClient:
             raise TaskError(
                 f"min_validator_stake of {format_arena(terms.min_validator_stake)} ARENA is below "
                 f"the floor of {format_arena(stake_floor)} for this reward; raise it to at least "
+                "that."
+            )
+        if terms.min_trainer_stake < trainer_floor:
+            raise TaskError(
+                f"min_trainer_stake of {format_arena(terms.min_trainer_stake)} ARENA is below "
+                f"the floor of {format_arena(trainer_floor)} for this reward; raise it to at least "
                 "that."
             )
         if terms.max_validators < slots:

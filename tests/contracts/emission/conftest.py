@@ -8,7 +8,13 @@ snapshot, chain clock included, so each test starts from the deployment.
 
 import boa
 import pytest
-from emission_support import ROLE_TRAINER, ROLE_VALIDATOR, commit_model, long_terms
+from emission_support import (
+    ROLE_TRAINER,
+    ROLE_VALIDATOR,
+    commit_model,
+    long_terms,
+    without_trainer_stake_floor,
+)
 
 from support.arena import PHASE_EVAL_REVEAL, h
 from support.constants import WAD
@@ -17,7 +23,9 @@ from support.dao import GovernedArena
 
 @pytest.fixture(scope="module")
 def arena():
-    return GovernedArena()
+    arena = GovernedArena()
+    without_trainer_stake_floor(arena)
+    return arena
 
 
 @pytest.fixture

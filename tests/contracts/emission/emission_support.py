@@ -6,6 +6,8 @@ daily emission is cut to floor(rate * (10_000 - decay_bps) / 10_000); each
 piece of a checkpoint (up to a cut, or up to now) is floored on its own.
 """
 
+import boa
+
 from support.arena import ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms, h
 from support.constants import DAY, WAD
 from support.dao import DAILY_EMISSION, DECAY_BPS
@@ -30,10 +32,21 @@ LONG = {
 
 def long_terms(**overrides) -> TaskTerms:
     """Task terms whose phases last 30 days each, for a reward of 10 ARENA: a
-    trainer stake of 1 wei is enough, a validator stake of 1 ARENA (the floor,
-    10% of the reward)."""
+    trainer stake of 1 wei is enough (the module's arena has no trainer-stake
+    floor), a validator stake of 1 ARENA (the floor, 10% of the reward)."""
     terms = {"reward": 10 * WAD, "min_trainer_stake": 1, "min_validator_stake": WAD}
     return TaskTerms(**{**terms, **LONG, **overrides})
+
+
+def without_trainer_stake_floor(arena) -> None:
+    """Governance drops the trainer-stake floor (1% of the reward by
+    default, tested in test_task_floors.py): weights here are stakes of a
+    few wei."""
+    tasks = arena.tasks
+    with boa.env.prank(arena.governor.address):
+        tasks.set_floors(
+            tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps(), 0
+        )
 
 
 def commit_model(arena, task_id: int, trainer: str) -> None:

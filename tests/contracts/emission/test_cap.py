@@ -5,7 +5,16 @@ minting nothing. Each test deploys with a genesis close to the cap."""
 
 import boa
 import pytest
-from emission_support import DAY, YEAR, D, commit_model, logs_named, long_terms, named
+from emission_support import (
+    DAY,
+    YEAR,
+    D,
+    commit_model,
+    logs_named,
+    long_terms,
+    named,
+    without_trainer_stake_floor,
+)
 
 from support.constants import MAX_SUPPLY, WAD
 from support.dao import GovernedArena
@@ -13,6 +22,7 @@ from support.dao import GovernedArena
 
 def arena_with_headroom(headroom: int) -> GovernedArena:
     arena = GovernedArena(genesis=MAX_SUPPLY - headroom)
+    without_trainer_stake_floor(arena)
     assert arena.token.mintable() == headroom
     return arena
 

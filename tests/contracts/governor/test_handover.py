@@ -66,7 +66,7 @@ ADMIN_CALLS = [
     ),
     ("tasks", "set_protocol_fee_bps", (100,), "task: caller is not the admin"),
     ("tasks", "set_treasury", ("deployer",), "task: caller is not the admin"),
-    ("tasks", "set_floors", (0, 0, 0), "task: caller is not the admin"),
+    ("tasks", "set_floors", (0, 0, 0, 0), "task: caller is not the admin"),
     ("emission", "set_daily_emission", (1,), "emission: caller is not the admin"),
     ("emission", "verify_task", (1,), "emission: caller is not the admin"),
     ("emission", "set_treasury", ("deployer",), "emission: caller is not the admin"),
@@ -127,22 +127,31 @@ def test_a_new_protocol_fee_applies_to_tasks_created_afterwards(dao, voters):
 
 def test_a_proposal_sets_the_floors_of_new_tasks(dao, voters):
     creator = dao.actor("creator")
-    signature = "set_floors(uint256,uint256,uint256)"
-    dao.pass_and_execute([call(dao.tasks, signature, 5, 2_000, 300)], voters)
+    signature = "set_floors(uint256,uint256,uint256,uint256)"
+    dao.pass_and_execute([call(dao.tasks, signature, 5, 2_000, 300, 2_000)], voters)
     (log,) = [e for e in dao.governor.get_logs() if type(e).__name__ == "FloorsUpdated"]
-    assert (log.validator_slots, log.validator_stake_bps, log.bond_bps) == (5, 2_000, 300)
+    assert (
+        log.validator_slots,
+        log.validator_stake_bps,
+        log.bond_bps,
+        log.trainer_stake_bps,
+    ) == (5, 2_000, 300, 2_000)
     tasks = dao.tasks
-    assert (tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps()) == (
-        5,
-        2_000,
-        300,
-    )
-    # The default terms (8 slots, a bond of 1% and a stake of 10%) fall short.
+    assert (
+        tasks.min_validator_slots(),
+        tasks.min_validator_stake_bps(),
+        tasks.min_bond_bps(),
+        tasks.min_trainer_stake_bps(),
+    ) == (5, 2_000, 300, 2_000)
+    # The default terms (8 slots, a bond of 1% and stakes of 10%) fall short.
     with boa.reverts("task: bond below minimum"):
         dao.create(creator)
     with boa.reverts("task: validator stake too low"):
         dao.create(creator, TaskTerms(bond=30 * WAD))
-    task = dao.create(creator, TaskTerms(min_validator_stake=200 * WAD, bond=30 * WAD))
+    with boa.reverts("task: trainer stake too low"):
+        dao.create(creator, TaskTerms(min_validator_stake=200 * WAD, bond=30 * WAD))
+    terms = TaskTerms(min_validator_stake=200 * WAD, min_trainer_stake=200 * WAD, bond=30 * WAD)
+    task = dao.create(creator, terms)
     assert tasks.tasks(task).bond == 30 * WAD
 
 

@@ -26,7 +26,7 @@ STAKE = 1_000 * WAD
 ALLOCATION = 100 * WAD
 # TaskManager's floors at deployment: validator slots, validator stake and
 # bond (bps of the reward).
-FLOORS = (3, 1_000, 100)
+FLOORS = (3, 1_000, 100, 100)
 
 
 def salt_of(account: str) -> bytes:
@@ -55,10 +55,17 @@ class Game:
     def operators_named(self, prefix: str, n: int, stake: int = STAKE) -> list[str]:
         return [self.operator(f"{prefix}{i}", stake) for i in range(n)]
 
-    def set_floors(self, validator_slots: int, validator_stake_bps: int, bond_bps: int) -> None:
-        """Governance sets the floors of new tasks' terms."""
+    def set_floors(
+        self,
+        validator_slots: int,
+        validator_stake_bps: int,
+        bond_bps: int,
+        trainer_stake_bps: int = 100,
+    ) -> None:
+        """Governance sets the floors of new tasks' terms (the trainer
+        stake's at its default unless given)."""
         with boa.env.prank(self.arena.admin):
-            self.tm.set_floors(validator_slots, validator_stake_bps, bond_bps)
+            self.tm.set_floors(validator_slots, validator_stake_bps, bond_bps, trainer_stake_bps)
 
     # --- phases ------------------------------------------------------------------
 

@@ -137,6 +137,9 @@ def test_sybils_of_one_wei_win_back_no_more_than_their_stake_share(
     bond; by stake they take 10 wei of it."""
     with boa.env.prank(arena.admin):
         tm.set_min_creator_bond(0)
+    # The trainer-stake floor would refuse 1-wei stakes: lowered here, the
+    # split by stake is the defence on its own.
+    game.set_floors(3, 1_000, 100, 0)
     task, _ = game.create(creator, min_trainer_stake=1)
     sybils = game.operators_named("sybil", 10, stake=WAD)
     game.enrol(task, [trainer], [validator])

@@ -205,19 +205,24 @@ def test_other_bounds_are_inclusive(tm, creator):
     task = tm.tasks(task_id)
     assert (task.max_trainers, task.max_validators, task.tolerance_bps) == (128, 64, 1_000)
     # Every floor of a 1,000 ARENA reward met exactly (3 validator slots, a
-    # bond of 1% and a validator stake of 10%), the smallest trainer stake, a
-    # spec URI of the longest length.
+    # bond of 1%, a validator stake of 10% and a trainer stake of 1%), a spec
+    # URI of the longest length.
     task_id = create(
         tm,
         creator,
         max_validators=3,
         bond=10 * WAD,
-        min_trainer_stake=1,
+        min_trainer_stake=10 * WAD,
         min_validator_stake=100 * WAD,
         spec_uri="u" * 256,
     )
     task = tm.tasks(task_id)
-    assert (task.max_validators, task.bond, task.min_validator_stake) == (3, 10 * WAD, 100 * WAD)
+    assert (task.max_validators, task.bond, task.min_validator_stake, task.min_trainer_stake) == (
+        3,
+        10 * WAD,
+        100 * WAD,
+        10 * WAD,
+    )
     assert tm.task_count() == 2
 
 

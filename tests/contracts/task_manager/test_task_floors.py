@@ -1,13 +1,15 @@
 """Floors of a new task's terms (set_floors): the fewest validator slots, the
-least validator stake and the least bond, the two last in bps of the reward.
+least validator stake, the least bond and the least trainer stake, the three
+last in bps of the reward.
 
     max_validators      >= max(min_validator_slots, 1)
     min_validator_stake >= reward * min_validator_stake_bps // 10_000
     bond                >= max(min_creator_bond, reward * min_bond_bps // 10_000)
+    min_trainer_stake   >= reward * min_trainer_stake_bps // 10_000
 
-Defaults 3 slots, 1,000 bps (10%) and 100 bps (1%); governance sets all
-three at once, each within its bound (slots <= MAX_VALIDATORS, bps <=
-10_000), with one FloorsUpdated event.
+Defaults 3 slots, 1,000 bps (10%), 100 bps (1%) and 100 bps (1%); governance
+sets all four at once, each within its bound (slots <= MAX_VALIDATORS, bps
+<= 10_000), with one FloorsUpdated event.
 """
 
 import boa
@@ -21,8 +23,17 @@ NOT_ADMIN = "task: caller is not the admin"
 OUT_OF_BOUNDS = "task: floor out of bounds"
 
 
-def floors(tm) -> tuple[int, int, int]:
-    return tm.min_validator_slots(), tm.min_validator_stake_bps(), tm.min_bond_bps()
+def floors(tm) -> tuple[int, int, int, int]:
+    return (
+        tm.min_validator_slots(),
+        tm.min_validator_stake_bps(),
+        tm.min_bond_bps(),
+        tm.min_trainer_stake_bps(),
+    )
+
+
+def logged(log) -> tuple[int, int, int, int]:
+    return (log.validator_slots, log.validator_stake_bps, log.bond_bps, log.trainer_stake_bps)
 
 
 def create(arena, creator, **terms) -> int:
@@ -33,7 +44,7 @@ def create(arena, creator, **terms) -> int:
 
 
 def test_defaults(tm):
-    assert floors(tm) == FLOORS == (3, 1_000, 100)
+    assert floors(tm) == FLOORS == (3, 1_000, 100, 100)
 
 
 def test_constructor_logs_the_default_floors(arena):
@@ -41,29 +52,34 @@ def test_constructor_logs_the_default_floors(arena):
         arena.token.address, arena.staking.address, arena.admin, arena.treasury
     )
     (log,) = logs_named(tm, "FloorsUpdated")
-    assert (log.validator_slots, log.validator_stake_bps, log.bond_bps) == (3, 1_000, 100)
+    assert logged(log) == (3, 1_000, 100, 100)
 
 
-def test_set_floors_updates_all_three_and_logs_once(game, tm):
-    game.set_floors(5, 2_500, 300)
+def test_set_floors_updates_all_four_and_logs_once(game, tm):
+    game.set_floors(5, 2_500, 300, 700)
     logs = tm.get_logs()
     (log,) = logs_named(tm, "FloorsUpdated")
-    assert (log.validator_slots, log.validator_stake_bps, log.bond_bps) == (5, 2_500, 300)
+    assert logged(log) == (5, 2_500, 300, 700)
     assert [type(e).__name__ for e in logs] == ["FloorsUpdated"]
-    assert floors(tm) == (5, 2_500, 300)
+    assert floors(tm) == (5, 2_500, 300, 700)
 
 
 def test_floor_bounds_are_inclusive(game, tm):
-    game.set_floors(64, 10_000, 10_000)
-    assert floors(tm) == (64, 10_000, 10_000)
-    game.set_floors(0, 0, 0)
-    assert floors(tm) == (0, 0, 0)
+    game.set_floors(64, 10_000, 10_000, 10_000)
+    assert floors(tm) == (64, 10_000, 10_000, 10_000)
+    game.set_floors(0, 0, 0, 0)
+    assert floors(tm) == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize(
     "values",
-    [(65, 1_000, 100), (3, 10_001, 100), (3, 1_000, 10_001)],
-    ids=["slots", "stake", "bond"],
+    [
+        (65, 1_000, 100, 100),
+        (3, 10_001, 100, 100),
+        (3, 1_000, 10_001, 100),
+        (3, 1_000, 100, 10_001),
+    ],
+    ids=["slots", "validator stake", "bond", "trainer stake"],
 )
 def test_floor_out_of_bounds_reverts(game, tm, values):
     with boa.reverts(OUT_OF_BOUNDS):
@@ -74,7 +90,7 @@ def test_floor_out_of_bounds_reverts(game, tm, values):
 def test_set_floors_needs_the_admin(tm, creator, non_owner):
     for account in (non_owner, creator):
         with boa.reverts(NOT_ADMIN), boa.env.prank(account):
-            tm.set_floors(0, 0, 0)
+            tm.set_floors(0, 0, 0, 0)
     assert floors(tm) == FLOORS
 
 
@@ -177,3 +193,30 @@ def test_bond_floor_of_the_whole_reward(arena, game, tm, creator):
         create(arena, creator, bond=1_000 * WAD - 1)
     task = create(arena, creator, bond=1_000 * WAD)
     assert tm.tasks(task).balance == 2_000 * WAD
+
+
+# --- create_task: trainer stake ---------------------------------------------------------
+
+
+def test_trainer_stake_at_least_one_percent_of_the_reward(arena, tm, creator):
+    with boa.reverts("task: trainer stake too low"):
+        create(arena, creator, min_trainer_stake=10 * WAD - 1)
+    task = create(arena, creator, min_trainer_stake=10 * WAD)
+    assert tm.tasks(task).min_trainer_stake == 10 * WAD
+
+
+def test_trainer_stake_floor_scales_with_the_reward(arena, game, tm, creator):
+    # 25% of 1,000 ARENA + 3 wei is 250 ARENA + 0.75 wei: the floor rounds down.
+    game.set_floors(3, 1_000, 100, 2_500)
+    reward = 1_000 * WAD + 3
+    with boa.reverts("task: trainer stake too low"):
+        create(arena, creator, reward=reward, min_trainer_stake=250 * WAD - 1)
+    task = create(arena, creator, reward=reward, min_trainer_stake=250 * WAD)
+    assert tm.tasks(task).min_trainer_stake == 250 * WAD
+
+
+def test_no_trainer_stake_floor_still_needs_a_nonzero_stake(arena, game, tm, creator):
+    game.set_floors(3, 1_000, 100, 0)
+    with boa.reverts("task: minimum stake is zero"):
+        create(arena, creator, min_trainer_stake=0)
+    assert tm.tasks(create(arena, creator, min_trainer_stake=1)).min_trainer_stake == 1
