@@ -80,8 +80,8 @@ def test_parameter_change_voted_executed_and_used(protocol, stakers, accounts, c
         "TEST::5",
         "--set",
         "tasks.q_wad=0.9",
-        # Two of the floors set_floors sets together: one call, the third
-        # floor at its current value.
+        # Two of the floors set_floors sets together: one call, the other
+        # two floors at their current values.
         "--set",
         "tasks.min_validator_slots=4",
         "--set",
