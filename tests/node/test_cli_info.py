@@ -149,3 +149,17 @@ def test_every_table_command_takes_json(runner):
     ):
         text = runner.invoke(cli, [*command, "--help"]).output
         assert "--json" in text and "docs/json.md" in text, command
+
+
+def test_json_commands_send_apes_log_lines_to_stderr(capsys):
+    from ape.logging import logger
+
+    from ape_arena._cli._common import _logs_to_stderr
+
+    with _logs_to_stderr():
+        logger.warning("connecting somewhere")
+    out, err = capsys.readouterr()
+    assert "connecting somewhere" in err and "connecting somewhere" not in out
+    logger.warning("back to normal")
+    out, err = capsys.readouterr()
+    assert "back to normal" in out + err

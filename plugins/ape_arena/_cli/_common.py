@@ -1,7 +1,8 @@
 """Pieces every `ape arena` command shares."""
 
+import atexit
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -65,11 +66,9 @@ def print_document(document: dict) -> None:
     click.echo(dumps(document))
 
 
-@contextmanager
-def _logs_to_stderr() -> Iterator[None]:
-    """Send Ape's log lines ("INFO: Connecting to ...") to stderr while a
-    `--json` command runs: Ape writes them to stdout, which holds only the
-    document then."""
+def _ape_logs_to_stderr() -> Callable[[], None]:
+    """Point Ape's log handler at stderr (Ape writes "INFO: ..." lines to
+    stdout); returns what puts it back."""
     from ape.logging import ClickHandler
 
     logger = logging.getLogger("ape")
@@ -84,12 +83,33 @@ def _logs_to_stderr() -> Iterator[None]:
     for handler in moved:
         logger.removeHandler(handler)
     logger.addHandler(replacement)
-    try:
-        yield
-    finally:
+
+    def restore() -> None:
         logger.removeHandler(replacement)
         for handler in moved:
             logger.addHandler(handler)
+
+    return restore
+
+
+_exit_hook: list[bool] = []
+
+
+@contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """Ape's log lines go to stderr while a `--json` command runs, so stdout
+    holds only the document; and at exit too, where Ape stops a local node it
+    started for the command ("INFO: Stopping 'anvil' process.")."""
+    restore = _ape_logs_to_stderr()
+    try:
+        yield
+    finally:
+        restore()
+        if not _exit_hook:
+            # Registered after the connection, so it runs before Ape's own
+            # exit hooks (atexit runs the last registered first).
+            atexit.register(_ape_logs_to_stderr)
+            _exit_hook.append(True)
 
 
 def node_context(cli_ctx, provider, account, device: str | None = None, log=None):
