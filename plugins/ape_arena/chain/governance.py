@@ -241,19 +241,18 @@ def _created_logs(protocol, proposal_id: int | None = None):
     return logs(protocol.governor, "ProposalCreated", protocol.start_block, **topics)
 
 
+def _created(log) -> tuple[list[str], list[bytes], str]:
+    """(targets, calldatas, description) of a ProposalCreated event."""
+    return [str(t) for t in log.targets], [bytes(d) for d in log.calldatas], str(log.description)
+
+
 def proposal_actions(protocol, proposal_id: int) -> tuple[list[str], list[bytes], str]:
     """(targets, calldatas, description) from the ProposalCreated event."""
     for log in _created_logs(protocol, proposal_id):
-        targets = [str(t) for t in log.targets]
-        datas = [bytes(d) for d in log.calldatas]
-        return targets, datas, log.description
+        return _created(log)
     raise GovernanceError(
         f"Cannot find the event of proposal {proposal_id} on this chain; check the network."
     )
-
-
-def descriptions(protocol) -> dict[int, str]:
-    return {int(log.proposal_id): log.description for log in _created_logs(protocol)}
 
 
 @dataclass(frozen=True)
@@ -297,7 +296,7 @@ def _view(protocol, proposal_id: int, created) -> ProposalView:
         proposal_id=proposal_id,
         state=STATE_NAMES[int(governor.state(proposal_id))],
         proposer=str(p.proposer),
-        description=str(description),
+        description=description,
         snapshot=int(p.snapshot),
         vote_end=int(p.vote_end),
         eta=int(p.eta),
@@ -320,20 +319,13 @@ def read_proposal(protocol, proposal_id: int) -> ProposalView:
 
 def read_proposals(protocol) -> list[ProposalView]:
     """Every proposal, oldest first, with one scan of the ProposalCreated events."""
-    created = {
-        int(log.proposal_id): (
-            [str(t) for t in log.targets],
-            [bytes(d) for d in log.calldatas],
-            log.description,
-        )
-        for log in _created_logs(protocol)
-    }
+    created = {int(log.proposal_id): _created(log) for log in _created_logs(protocol)}
     count = int(protocol.governor.proposal_count())
     return [_view(protocol, pid, created.get(pid, ([], [], ""))) for pid in range(1, count + 1)]
 
 
 def describe_action(protocol, target: str, data: bytes) -> str:
-    """A call in words: `tasks.set_q_wad(q_wad=900000000000000000)`."""
+    """A call in words: `tasks.set_q_wad(new_value=900000000000000000)`."""
     names = {
         str(protocol.token.address).lower(): ("token", protocol.token),
         str(protocol.staking.address).lower(): ("staking", protocol.staking),
