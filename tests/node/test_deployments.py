@@ -35,6 +35,14 @@ def test_reads_record(tmp_path):
     assert (token.name, token.address, token.block) == ("ArenaToken", TOKEN, 7)
 
 
+def test_addresses_are_checksummed_on_read(tmp_path):
+    (tmp_path / "ethereum-local.json").write_text(
+        json.dumps({"contracts": {"ArenaToken": {"address": TOKEN.lower()}}})
+    )
+    (token,) = load_deployment(tmp_path, "ethereum", "local").contracts
+    assert token.address == TOKEN
+
+
 @pytest.mark.parametrize(
     "content, fragment",
     [
@@ -42,6 +50,7 @@ def test_reads_record(tmp_path):
         ("[1, 2]", "is not an object with a 'contracts' mapping"),
         ('{"contracts": []}', "is not an object with a 'contracts' mapping"),
         ('{"contracts": {"ArenaToken": {}}}', "The entry for ArenaToken"),
+        ('{"contracts": {"ArenaToken": {"address": "0x12"}}}', "is not an address"),
     ],
 )
 def test_broken_record_says_what_to_do(tmp_path, content, fragment):

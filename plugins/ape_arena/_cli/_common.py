@@ -1,5 +1,9 @@
 """Pieces every `ape arena` command shares."""
 
+import atexit
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -24,6 +28,9 @@ class ArenaCommand(ConnectedProviderCommand):
         from ape_arena.kinds.base import KindError
 
         try:
+            if ctx.params.get("as_json"):
+                with _logs_to_stderr():
+                    return super().invoke(ctx)
             return super().invoke(ctx)
         except ArenaError as err:
             raise click.ClickException(str(err)) from err
@@ -39,6 +46,70 @@ class ArenaCommand(ConnectedProviderCommand):
                 raise
             network = ctx.params.get("network") or "the chosen network"
             raise click.ClickException(connection_hint(str(network), err)) from err
+
+
+def json_option(command):
+    """`--json`: print one JSON document (docs/json.md) instead of tables."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON document instead of tables: exact wei as strings, ISO times "
+        "(docs/json.md).",
+    )(command)
+
+
+def print_document(document: dict) -> None:
+    """The one thing a `--json` command writes to stdout."""
+    from ape_arena.report.documents import dumps
+
+    click.echo(dumps(document))
+
+
+def _ape_logs_to_stderr() -> Callable[[], None]:
+    """Point Ape's log handler at stderr (Ape writes "INFO: ..." lines to
+    stdout); returns what puts it back."""
+    from ape.logging import ClickHandler
+
+    logger = logging.getLogger("ape")
+    moved = [h for h in logger.handlers if isinstance(h, ClickHandler)]
+    levels = ("error", "warning", "success", "info", "debug")
+    replacement = ClickHandler(
+        echo_kwargs={level: {"err": True} for level in levels},
+        handlers=moved[0].handlers if moved else None,
+    )
+    if moved:
+        replacement.setFormatter(moved[0].formatter)
+    for handler in moved:
+        logger.removeHandler(handler)
+    logger.addHandler(replacement)
+
+    def restore() -> None:
+        logger.removeHandler(replacement)
+        for handler in moved:
+            logger.addHandler(handler)
+
+    return restore
+
+
+_exit_hook: list[bool] = []
+
+
+@contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """Ape's log lines go to stderr while a `--json` command runs, so stdout
+    holds only the document; and at exit too, where Ape stops a local node it
+    started for the command ("INFO: Stopping 'anvil' process.")."""
+    restore = _ape_logs_to_stderr()
+    try:
+        yield
+    finally:
+        restore()
+        if not _exit_hook:
+            # Registered after the connection, so it runs before Ape's own
+            # exit hooks (atexit runs the last registered first).
+            atexit.register(_ape_logs_to_stderr)
+            _exit_hook.append(True)
 
 
 def node_context(cli_ctx, provider, account, device: str | None = None, log=None):

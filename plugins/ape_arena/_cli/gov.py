@@ -3,7 +3,7 @@
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand, load_protocol_for
+from ape_arena._cli._common import ArenaCommand, json_option, load_protocol_for, print_document
 from ape_arena.units import when
 
 # The choices of a vote (chain/governance.py maps them to the Governor's numbers).
@@ -134,28 +134,24 @@ def execute(cli_ctx, provider, account, proposal_id):
 @gov.command(cls=ArenaCommand, short_help="Show one proposal: state, votes, actions")
 @ape_cli_context()
 @click.argument("proposal_id", type=int)
-def show(cli_ctx, provider, proposal_id):
+@json_option
+def show(cli_ctx, provider, proposal_id, as_json):
     """Everything about one proposal."""
-    from ape_arena.chain.governance import (
-        STATE_NAMES,
-        describe_action,
-        expect_exists,
-        proposal_actions,
-    )
+    from ape_arena.chain.governance import read_proposal
+    from ape_arena.report import documents
     from ape_arena.report.text import kv, table
     from ape_arena.units import format_arena as arena
 
-    protocol = _protocol(cli_ctx, provider)
-    expect_exists(protocol, proposal_id)
-    governor = protocol.governor
-    p = governor.proposals(proposal_id)
-    targets, datas, description = proposal_actions(protocol, proposal_id)
+    p = read_proposal(_protocol(cli_ctx, provider), proposal_id)
+    if as_json:
+        print_document(documents.proposal(p))
+        return
     kv(
         [
             ("proposal", proposal_id),
-            ("state", STATE_NAMES[governor.state(proposal_id)]),
+            ("state", p.state),
             ("proposer", p.proposer),
-            ("description", description),
+            ("description", p.description),
             ("snapshot block", p.snapshot),
             ("voting ends", when(p.vote_end)),
             ("executable from", when(p.eta) if p.eta else "-"),
@@ -165,43 +161,38 @@ def show(cli_ctx, provider, proposal_id):
             ("quorum (for + abstain)", arena(p.quorum)),
         ]
     )
-    rows = [
-        (i + 1, describe_action(protocol, t, d))
-        for i, (t, d) in enumerate(zip(targets, datas, strict=True))
-    ]
-    table("Actions", ["#", "call"], rows)
+    table("Actions", ["#", "call"], [(i + 1, a.call) for i, a in enumerate(p.actions)])
 
 
 @gov.command(name="list", cls=ArenaCommand, short_help="List every proposal")
 @ape_cli_context()
-def list_(cli_ctx, provider):
+@json_option
+def list_(cli_ctx, provider, as_json):
     """Every proposal with its state and tally."""
-    from ape_arena.chain.governance import STATE_NAMES, descriptions
+    from ape_arena.chain.governance import read_proposals
+    from ape_arena.report import documents
     from ape_arena.report.text import table
     from ape_arena.units import format_arena as arena
 
-    protocol = _protocol(cli_ctx, provider)
-    governor = protocol.governor
-    count = governor.proposal_count()
-    if count == 0:
+    proposals = read_proposals(_protocol(cli_ctx, provider))
+    if as_json:
+        print_document(documents.proposal_list(proposals))
+        return
+    if not proposals:
         click.echo("No proposals yet; make one with `ape arena gov propose`.")
         return
-    texts = descriptions(protocol)
-    rows = []
-    for pid in range(1, count + 1):
-        p = governor.proposals(pid)
-        first = texts.get(pid, "").splitlines()[0] if texts.get(pid) else ""
-        rows.append(
-            (
-                pid,
-                STATE_NAMES[governor.state(pid)],
-                arena(p.for_votes),
-                arena(p.against_votes),
-                arena(p.abstain_votes),
-                arena(p.quorum),
-                first[:60],
-            )
+    rows = [
+        (
+            p.proposal_id,
+            p.state,
+            arena(p.for_votes),
+            arena(p.against_votes),
+            arena(p.abstain_votes),
+            arena(p.quorum),
+            p.title[:60],
         )
+        for p in proposals
+    ]
     table(
         "Proposals",
         [

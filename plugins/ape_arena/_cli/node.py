@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand, load_protocol_for, node_context
+from ape_arena._cli._common import (
+    ArenaCommand,
+    json_option,
+    load_protocol_for,
+    node_context,
+    print_document,
+)
 
 
 def _parse_params(pairs: tuple[str, ...], params_file: str | None) -> dict:
@@ -198,14 +204,20 @@ def finalize(cli_ctx, provider, account, task_id):
 @click.command(cls=ArenaCommand, short_help="Consensus, ranks, scores, trust and rewards of a task")
 @ape_cli_context()
 @click.argument("task_id", type=int)
-def leaderboard(cli_ctx, provider, task_id):
+@json_option
+def leaderboard(cli_ctx, provider, task_id, as_json):
     """The task's submissions by rank with their consensus and every
     validator's score, then each validator's trust, then rewards."""
     from ape_arena.chain.outcome import read_outcome
+    from ape_arena.report import documents
     from ape_arena.report.leaderboard import leaderboard as render
     from ape_arena.report.text import table
 
-    board = render(read_outcome(load_protocol_for(cli_ctx, provider), task_id))
+    outcome = read_outcome(load_protocol_for(cli_ctx, provider), task_id)
+    if as_json:
+        print_document(documents.leaderboard(outcome))
+        return
+    board = render(outcome)
     click.echo(board.headline)
     table("Submissions", board.submission_columns, board.submissions)
     table("Validators", board.validator_columns, board.validators)

@@ -9,7 +9,7 @@ allowance is short.
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand, load_protocol_for
+from ape_arena._cli._common import ArenaCommand, json_option, load_protocol_for, print_document
 
 
 def _client(cli_ctx, provider, account=None):
@@ -281,11 +281,13 @@ def claim(cli_ctx, provider, account, task_id, participant):
 @ape_cli_context()
 @account_option(prompt=False)
 @click.argument("address", required=False)
-def position(cli_ctx, provider, account, address):
+@json_option
+def position(cli_ctx, provider, account, address, as_json):
     """Show what ADDRESS (an address or account alias; default: --account)
     has: its own pool, its stakes in other pools with what is unbonding and
     when it can be withdrawn, its wallet's ARENA and its voting power."""
     from ape_arena.chain.staking import StakingError, resolve_address
+    from ape_arena.report import documents
     from ape_arena.report.text import kv, table
     from ape_arena.units import format_arena as arena
     from ape_arena.units import when
@@ -296,6 +298,9 @@ def position(cli_ctx, provider, account, address):
         )
     who = resolve_address(address) if address else str(account.address)
     p = _client(cli_ctx, provider).position(who)
+    if as_json:
+        print_document(documents.position(p))
+        return
 
     def unlock(view) -> str:
         if not view.unbonding:

@@ -4,7 +4,13 @@ lists and inspects tasks."""
 import click
 from ape.cli import account_option, ape_cli_context
 
-from ape_arena._cli._common import ArenaCommand, load_protocol_for, node_context
+from ape_arena._cli._common import (
+    ArenaCommand,
+    json_option,
+    load_protocol_for,
+    node_context,
+    print_document,
+)
 
 
 @click.group(short_help="Tasks: create, reveal-eval, list, show")
@@ -91,31 +97,33 @@ def fetch(cli_ctx, provider, task_id):
 
 @task.command(name="list", cls=ArenaCommand, short_help="List every task")
 @ape_cli_context()
-def list_(cli_ctx, provider):
+@json_option
+def list_(cli_ctx, provider, as_json):
     """Every task on this chain: kind, phase, reward, participants."""
     from ape_arena.chain.tasks import TaskClient
+    from ape_arena.report import documents
     from ape_arena.report.text import table
     from ape_arena.units import format_arena as arena
 
-    client = TaskClient(load_protocol_for(cli_ctx, provider))
-    count = client.count()
-    if count == 0:
+    infos = TaskClient(load_protocol_for(cli_ctx, provider)).infos()
+    if as_json:
+        print_document(documents.task_list(infos))
+        return
+    if not infos:
         click.echo("No tasks yet; post one with `ape arena task create SPEC.yaml`.")
         return
-    rows = []
-    for task_id in range(1, count + 1):
-        info = client.info(task_id)
-        rows.append(
-            (
-                task_id,
-                info.kind,
-                info.phase_name,
-                arena(info.reward + info.emission),
-                f"{info.n_trainers}/{info.max_trainers}",
-                f"{info.n_validators}/{info.max_validators}",
-                info.creator,
-            )
+    rows = [
+        (
+            info.task_id,
+            info.kind,
+            info.phase_name,
+            arena(info.reward + info.emission),
+            f"{info.n_trainers}/{info.max_trainers}",
+            f"{info.n_validators}/{info.max_validators}",
+            info.creator,
         )
+        for info in infos
+    ]
     table(
         "Tasks",
         ["id", "kind", "phase", "reward ARENA", "trainers", "validators", "creator"],
@@ -126,15 +134,22 @@ def list_(cli_ctx, provider):
 @task.command(cls=ArenaCommand, short_help="Show one task")
 @ape_cli_context()
 @click.argument("task_id", type=int)
-def show(cli_ctx, provider, task_id):
+@json_option
+def show(cli_ctx, provider, task_id, as_json):
     """A task's terms, deadlines and participants."""
-    from ape_arena.chain.tasks import ROLE_NAMES, TaskClient
+    from ape_arena.chain.tasks import TaskClient
+    from ape_arena.report import documents
     from ape_arena.report.text import kv, table
     from ape_arena.units import format_arena as arena
     from ape_arena.units import when
 
     client = TaskClient(load_protocol_for(cli_ctx, provider))
     info = client.info(task_id)
+    spec_uri = client.spec_uri(task_id)
+    participants = client.participants(task_id)
+    if as_json:
+        print_document(documents.task(info, spec_uri, participants))
+        return
     d = info.deadlines
     kv(
         [
@@ -154,7 +169,7 @@ def show(cli_ctx, provider, task_id):
                 "gamma / q / fee",
                 f"{info.gamma_wad / 1e18:g} / {info.q_wad / 1e18:g} / {info.protocol_fee_bps} bps",
             ),
-            ("spec", f"{client.spec_uri(task_id)} (0x{info.spec_hash.hex()[:16]}...)"),
+            ("spec", f"{spec_uri} (0x{info.spec_hash.hex()[:16]}...)"),
             ("submit until", when(d.submit_end)),
             ("model reveal until", when(d.reveal_end)),
             ("eval reveal until", when(d.eval_end)),
@@ -162,13 +177,7 @@ def show(cli_ctx, provider, task_id):
             ("score reveal until", when(d.score_reveal_end)),
         ]
     )
-    rows = []
-    for address in client.trainers(task_id) + client.validators(task_id):
-        p = client.participant(task_id, address)
-        status = "revealed" if p.revealed else "committed" if p.committed else "joined"
-        if p.disqualified:
-            status = "disqualified"
-        rows.append((address, ROLE_NAMES[int(p.role)], arena(p.stake), status))
+    rows = [(p.address, p.role, arena(p.stake), p.status) for p in participants]
     if rows:
         table("Participants", ["address", "role", "stake ARENA", "status"], rows)
     else:

@@ -12,11 +12,15 @@ script and committed for public networks::
     }
 
 This module only reads records; it has no dependency on a live connection.
+Addresses are checksummed on read, so a record written by hand in lower case
+works like one the deploy script wrote.
 """
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from eth_utils import is_address, to_checksum_address
 
 from ape_arena.exceptions import DeploymentFileError
 
@@ -63,7 +67,13 @@ def load_deployment(folder: Path, ecosystem: str, network: str) -> Deployment | 
             raise DeploymentFileError(
                 f"The entry for {name} in {path} has no 'address'; fix or delete the file."
             )
-        contracts.append(DeployedContract(name, entry["address"], entry.get("block")))
+        if not is_address(entry["address"]):
+            raise DeploymentFileError(
+                f"The address of {name} in {path} ({entry['address']!r}) is not an address "
+                "(0x followed by 40 hex digits); fix or delete the file."
+            )
+        address = to_checksum_address(entry["address"])
+        contracts.append(DeployedContract(name, address, entry.get("block")))
     return Deployment(
         path=path,
         chain_id=raw.get("chain_id"),

@@ -1,5 +1,7 @@
 """Governance on the connected chain: proposal actions, checks that turn a
-doomed transaction into a sentence, and reading proposals back from events."""
+doomed transaction into a sentence, and reading proposals back: the
+`ProposalView` read model joins the Governor's record of a proposal with the
+actions and description of its ProposalCreated event."""
 
 from dataclasses import dataclass, replace
 
@@ -239,23 +241,91 @@ def _created_logs(protocol, proposal_id: int | None = None):
     return logs(protocol.governor, "ProposalCreated", protocol.start_block, **topics)
 
 
+def _created(log) -> tuple[list[str], list[bytes], str]:
+    """(targets, calldatas, description) of a ProposalCreated event."""
+    return [str(t) for t in log.targets], [bytes(d) for d in log.calldatas], str(log.description)
+
+
 def proposal_actions(protocol, proposal_id: int) -> tuple[list[str], list[bytes], str]:
     """(targets, calldatas, description) from the ProposalCreated event."""
     for log in _created_logs(protocol, proposal_id):
-        targets = [str(t) for t in log.targets]
-        datas = [bytes(d) for d in log.calldatas]
-        return targets, datas, log.description
+        return _created(log)
     raise GovernanceError(
         f"Cannot find the event of proposal {proposal_id} on this chain; check the network."
     )
 
 
-def descriptions(protocol) -> dict[int, str]:
-    return {int(log.proposal_id): log.description for log in _created_logs(protocol)}
+@dataclass(frozen=True)
+class ActionView:
+    """One call a proposal makes."""
+
+    target: str
+    data: bytes
+    call: str  # in words, see `describe_action`
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal as the Governor holds it now. Votes and quorum are wei of
+    voting power; `eta` is 0 until the proposal is queued."""
+
+    proposal_id: int
+    state: str  # a name of STATE_NAMES
+    proposer: str
+    description: str
+    snapshot: int
+    vote_end: int
+    eta: int
+    for_votes: int
+    against_votes: int
+    abstain_votes: int
+    quorum: int
+    actions: tuple[ActionView, ...]
+
+    @property
+    def title(self) -> str:
+        """The description's first line."""
+        return self.description.splitlines()[0] if self.description else ""
+
+
+def _view(protocol, proposal_id: int, created) -> ProposalView:
+    governor = protocol.governor
+    p = governor.proposals(proposal_id)
+    targets, datas, description = created
+    return ProposalView(
+        proposal_id=proposal_id,
+        state=STATE_NAMES[int(governor.state(proposal_id))],
+        proposer=str(p.proposer),
+        description=description,
+        snapshot=int(p.snapshot),
+        vote_end=int(p.vote_end),
+        eta=int(p.eta),
+        for_votes=int(p.for_votes),
+        against_votes=int(p.against_votes),
+        abstain_votes=int(p.abstain_votes),
+        quorum=int(p.quorum),
+        actions=tuple(
+            ActionView(t, d, describe_action(protocol, t, d))
+            for t, d in zip(targets, datas, strict=True)
+        ),
+    )
+
+
+def read_proposal(protocol, proposal_id: int) -> ProposalView:
+    """One proposal, checked to exist first."""
+    expect_exists(protocol, proposal_id)
+    return _view(protocol, proposal_id, proposal_actions(protocol, proposal_id))
+
+
+def read_proposals(protocol) -> list[ProposalView]:
+    """Every proposal, oldest first, with one scan of the ProposalCreated events."""
+    created = {int(log.proposal_id): _created(log) for log in _created_logs(protocol)}
+    count = int(protocol.governor.proposal_count())
+    return [_view(protocol, pid, created.get(pid, ([], [], ""))) for pid in range(1, count + 1)]
 
 
 def describe_action(protocol, target: str, data: bytes) -> str:
-    """A call in words: `tasks.set_q_wad(q_wad=900000000000000000)`."""
+    """A call in words: `tasks.set_q_wad(new_value=900000000000000000)`."""
     names = {
         str(protocol.token.address).lower(): ("token", protocol.token),
         str(protocol.staking.address).lower(): ("staking", protocol.staking),

@@ -197,6 +197,23 @@ PARAMETERS: tuple[Parameter, ...] = (
 BY_KEY = {p.key: p for p in PARAMETERS}
 
 
+@dataclass(frozen=True)
+class ParameterValue:
+    """A parameter and the value the deployed contract holds now."""
+
+    parameter: Parameter
+    value: int | str  # an integer in the parameter's unit, or a checksummed address
+
+
+def read_parameters(protocol) -> list[ParameterValue]:
+    """Every governed parameter's current value, read from the deployed contracts."""
+    values = []
+    for param in PARAMETERS:
+        raw = getattr(protocol.by_key(param.contract), param.name)()
+        values.append(ParameterValue(param, str(raw) if param.unit == "address" else int(raw)))
+    return values
+
+
 def find(key: str) -> Parameter:
     """The parameter named `contract.name` (e.g. `tasks.q_wad`)."""
     if key in BY_KEY:

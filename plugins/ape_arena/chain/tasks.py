@@ -139,6 +139,28 @@ class TaskInfo:
 
 
 @dataclass(frozen=True)
+class ParticipantView:
+    """One trainer's or validator's record in a task (TaskManager.vy `Participant`)."""
+
+    address: str
+    role: str  # "trainer" or "validator"
+    index: int  # join order within its role
+    stake: int
+    weight: int
+    committed: bool
+    revealed: bool
+    disqualified: bool
+    claimed: bool
+
+    @property
+    def status(self) -> str:
+        """How far it got: disqualified, revealed, committed or joined."""
+        if self.disqualified:
+            return "disqualified"
+        return "revealed" if self.revealed else "committed" if self.committed else "joined"
+
+
+@dataclass(frozen=True)
 class TaskParams:
     """What `create_task` takes, in the contract's order (TaskManager.vy `TaskParams`)."""
 
@@ -378,6 +400,30 @@ class TaskClient:
             q_wad=int(t.q_wad),
             protocol_fee_bps=int(t.protocol_fee_bps),
         )
+
+    def infos(self) -> list[TaskInfo]:
+        """Every task on this chain, oldest first."""
+        return [self.info(task_id) for task_id in range(1, self.count() + 1)]
+
+    def participants(self, task_id: int) -> list[ParticipantView]:
+        """Every trainer, then every validator, of the task, in join order."""
+        views = []
+        for address in self.trainers(task_id) + self.validators(task_id):
+            p = self.participant(task_id, address)
+            views.append(
+                ParticipantView(
+                    address=address,
+                    role=ROLE_NAMES[int(p.role)],
+                    index=int(p.index),
+                    stake=int(p.stake),
+                    weight=int(p.weight),
+                    committed=bool(p.committed),
+                    revealed=bool(p.revealed),
+                    disqualified=bool(p.disqualified),
+                    claimed=bool(p.claimed),
+                )
+            )
+        return views
 
     def spec_uri(self, task_id: int) -> str:
         """Where the task's public artifact is (from its TaskCreated event)."""

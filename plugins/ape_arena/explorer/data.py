@@ -239,36 +239,26 @@ class ExplorerData:
 
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """One proposal: state, tally, quorum, deadlines, ETA and its actions."""
-        from ape_arena.chain.governance import (
-            STATE_NAMES,
-            describe_action,
-            descriptions,
-            proposal_actions,
-        )
+        from ape_arena.chain.governance import read_proposal
 
         count = int(self.protocol.governor.proposal_count())
         if not 1 <= proposal_id <= count:
             raise NotFound(f"There is no proposal {proposal_id}; there are {count}.")
 
         def read() -> dict[str, Any]:
-            governor = self.protocol.governor
-            p = governor.proposals(proposal_id)
-            targets, datas, _ = proposal_actions(self.protocol, proposal_id)
+            p = read_proposal(self.protocol, proposal_id)
             return {
-                "id": proposal_id,
-                "state": STATE_NAMES[int(governor.state(proposal_id))],
-                "proposer": str(p.proposer),
-                "for_votes": int(p.for_votes),
-                "against_votes": int(p.against_votes),
-                "abstain_votes": int(p.abstain_votes),
-                "quorum": int(p.quorum),
-                "vote_end": int(p.vote_end),
-                "eta": int(p.eta),
-                "description": descriptions(self.protocol).get(proposal_id, ""),
-                "actions": [
-                    describe_action(self.protocol, t, d)
-                    for t, d in zip(targets, datas, strict=True)
-                ],
+                "id": p.proposal_id,
+                "state": p.state,
+                "proposer": p.proposer,
+                "for_votes": p.for_votes,
+                "against_votes": p.against_votes,
+                "abstain_votes": p.abstain_votes,
+                "quorum": p.quorum,
+                "vote_end": p.vote_end,
+                "eta": p.eta,
+                "description": p.description,
+                "actions": [a.call for a in p.actions],
             }
 
         return self._cached(("proposal", proposal_id), read)
