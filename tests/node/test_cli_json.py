@@ -366,7 +366,7 @@ def test_params_write_each_unit_as_documented():
     assert rows["tasks.min_validator_slots"]["value"] == 64
     treasury = rows["staking.treasury"]
     assert treasury["value"] == OPERATOR and treasury["low"] is None and treasury["high"] is None
-    assert rows["tasks.min_bond_bps"]["setter"] == "set_floors(uint256,uint256,uint256)"
+    assert rows["tasks.min_bond_bps"]["setter"] == "set_floors(uint256,uint256,uint256,uint256)"
     assert rows["tasks.q_wad"]["summary"] == BY_KEY["tasks.q_wad"].summary
 
 

@@ -287,6 +287,10 @@ def train(
         if path is not None and result.steps > start:
             _save_checkpoint(path, result.steps, model, optimizer, run, info)
         model.eval()
+        # The DDP wrapper goes while its process group is still up: torn
+        # down after destroy_process_group (when this frame ends), its
+        # reducer could wait on gloo forever.
+        del net
         result.seconds = time.monotonic() - started
         return result
 
