@@ -140,6 +140,36 @@ def test_a_pool_page_matches_the_chain(scenario, explorer, browser):
     )
 
 
+def test_pools_and_proposals_come_in_pages(scenario, explorer, browser, monkeypatch):
+    """Pages of two rows: every pool on exactly one page, a page past the last
+    gets a sentence."""
+    from selenium.webdriver.common.by import By
+
+    from ape_arena.explorer import data as explorer_data
+
+    monkeypatch.setattr(explorer_data, "PAGE_SIZE", 2)
+    result, protocol = scenario
+    operators = [a for a in result.actors if a.role in ("trainer", "validator")]
+    pages = -(-len(operators) // 2)
+    assert pages >= 2
+    seen = []
+    for number in range(1, pages + 1):
+        browser.get(f"{explorer}/pools?page={number}")
+        rows = cells(browser, "table")
+        assert len(rows) == min(2, len(operators) - 2 * (number - 1))
+        seen += [row[0] for row in rows]
+        assert f"{len(operators)} pools, page {number} of {pages}" in browser.page_source
+    assert len(set(seen)) == len(operators)
+    browser.get(f"{explorer}/pools?page={pages + 1}")
+    text = browser.find_element(By.ID, "not-found").text
+    assert f"There is no page {pages + 1} of pools; pages go from 1 to {pages}." in text
+    count = int(protocol.governor.proposal_count())
+    browser.get(f"{explorer}/proposals?page=1")
+    assert len(cells(browser, "table")) == min(2, count)
+    browser.get(f"{explorer}/proposals?page=x")
+    assert "is not a page number" in browser.find_element(By.ID, "not-found").text
+
+
 def test_a_proposal_page_matches_the_chain(scenario, explorer, browser):
     _, protocol = scenario
     governor = protocol.governor

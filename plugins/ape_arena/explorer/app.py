@@ -28,6 +28,10 @@ def _number(text: str, what: str) -> int:
     return int(text)
 
 
+def _page(request: Request) -> int:
+    return _number(request.query_params.get("page", "1"), "page")
+
+
 def _address(text: str) -> str:
     from eth_utils import to_checksum_address
 
@@ -54,15 +58,14 @@ def create_app(data: ExplorerData) -> Starlette:
         return endpoint
 
     def tasks(request: Request) -> str:
-        page = _number(request.query_params.get("page", "1"), "page")
-        return pages.tasks_page(data.tasks(page), data.head())
+        return pages.tasks_page(data.tasks(_page(request)), data.head())
 
     def task(request: Request) -> str:
         task_id = _number(request.path_params["task_id"], "task")
         return pages.task_page(data.task(task_id), data.head())
 
-    def pools(_request: Request) -> str:
-        return pages.pools_page(data.pools(), data.head())
+    def pools(request: Request) -> str:
+        return pages.pools_page(data.pools(_page(request)), data.head())
 
     def pool(request: Request) -> str:
         return pages.pool_page(data.pool(_address(request.path_params["operator"])), data.head())
@@ -72,8 +75,8 @@ def create_app(data: ExplorerData) -> Starlette:
             data.position(_address(request.path_params["address"])), data.head()
         )
 
-    def proposals(_request: Request) -> str:
-        return pages.proposals_page(data.proposals(), data.head())
+    def proposals(request: Request) -> str:
+        return pages.proposals_page(data.proposals(_page(request)), data.head())
 
     def proposal(request: Request) -> str:
         proposal_id = _number(request.path_params["proposal_id"], "proposal")

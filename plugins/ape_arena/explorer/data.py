@@ -18,6 +18,24 @@ from typing import Any
 PAGE_SIZE = 20
 
 
+def page_count(count: int) -> int:
+    """Pages of PAGE_SIZE rows `count` rows fill (one, empty, when there are none)."""
+    return max(1, -(-count // PAGE_SIZE))
+
+
+def check_page(page: int, pages: int, noun: str) -> None:
+    if not 1 <= page <= pages:
+        raise NotFound(f"There is no page {page} of {noun}; pages go from 1 to {pages}.")
+
+
+def newest_first(count: int, page: int, noun: str) -> tuple[int, range]:
+    """The page count and the ids (1 .. count, newest first) on page `page`."""
+    pages = page_count(count)
+    check_page(page, pages, noun)
+    newest = count - (page - 1) * PAGE_SIZE
+    return pages, range(newest, max(0, newest - PAGE_SIZE), -1)
+
+
 class NotFound(LookupError):
     """The page asks for something that does not exist; the message says what."""
 
@@ -61,11 +79,7 @@ class ExplorerData:
         from ape_arena.chain.tasks import TaskClient
 
         count = self.task_count()
-        pages = max(1, -(-count // PAGE_SIZE))
-        if not 1 <= page <= pages:
-            raise NotFound(f"There is no page {page} of tasks; pages go from 1 to {pages}.")
-        newest = count - (page - 1) * PAGE_SIZE
-        ids = range(newest, max(0, newest - PAGE_SIZE), -1)
+        pages, ids = newest_first(count, page, "tasks")
 
         def read() -> list[dict[str, Any]]:
             client = TaskClient(self.protocol)
@@ -139,9 +153,19 @@ class ExplorerData:
 
         return self._cached(("operators",), read)
 
-    def pools(self) -> list[dict[str, Any]]:
-        """Every pool: its view and its realised reward rate."""
-        return [self.pool(operator) for operator in self.operators()]
+    def pools(self, page: int) -> dict[str, Any]:
+        """One page of pools, in the order they opened: each pool's view and its
+        realised reward rate."""
+        operators = self.operators()
+        pages = page_count(len(operators))
+        check_page(page, pages, "pools")
+        first = (page - 1) * PAGE_SIZE
+        return {
+            "page": page,
+            "pages": pages,
+            "count": len(operators),
+            "pools": [self.pool(op) for op in operators[first : first + PAGE_SIZE]],
+        }
 
     def pool(self, operator: str) -> dict[str, Any]:
         """One pool: commission (and a pending raise), own and delegated stake, locked,
@@ -151,7 +175,7 @@ class ExplorerData:
 
         if operator not in self.operators():
             raise NotFound(
-                f"{operator} has no staking pool; pools are opened with `ape arena stake open`."
+                f"{operator} has no staking pool; pools are opened with `ape arena pool open`."
             )
 
         def read() -> dict[str, Any]:
@@ -233,9 +257,16 @@ class ExplorerData:
 
     # --- governance ----------------------------------------------------------
 
-    def proposals(self) -> list[dict[str, Any]]:
+    def proposals(self, page: int) -> dict[str, Any]:
+        """One page of proposals, newest first."""
         count = int(self.protocol.governor.proposal_count())
-        return [self.proposal(pid) for pid in range(count, 0, -1)]
+        pages, ids = newest_first(count, page, "proposals")
+        return {
+            "page": page,
+            "pages": pages,
+            "count": count,
+            "proposals": [self.proposal(pid) for pid in ids],
+        }
 
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """One proposal: state, tally, quorum, deadlines, ETA and its actions."""

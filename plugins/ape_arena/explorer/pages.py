@@ -149,15 +149,24 @@ def tasks_page(data: dict[str, Any], head: dict[str, int]) -> str:
         rows,
         numeric=(4, 5),
     )
-    pager = []
-    if data["page"] > 1:
-        pager.append(f'<a href="/?page={data["page"] - 1}">newer</a>')
-    if data["page"] < data["pages"]:
-        pager.append(f'<a href="/?page={data["page"] + 1}">older</a>')
-    summary = f'<p class="muted">{data["count"]} tasks, page {data["page"]} of {data["pages"]}</p>'
     if not data["tasks"]:
         body = "<p>No tasks yet; post one with <code>ape arena task create</code>.</p>"
-    return page("Tasks", summary + body + " ".join(pager), head)
+    return page("Tasks", paged(data, "tasks", "/", body, ("newer", "older")), head)
+
+
+def paged(data: dict[str, Any], noun: str, path: str, body: str, labels: tuple[str, str]) -> str:
+    """`body` between a line that says which page of how many rows this is and
+    links to the pages before and after it."""
+    number, pages = data["page"], data["pages"]
+    pager = []
+    if number > 1:
+        pager.append(f'<a href="{path}?page={number - 1}">{labels[0]}</a>')
+    if number < pages:
+        pager.append(f'<a href="{path}?page={number + 1}">{labels[1]}</a>')
+    count = data["count"]
+    noun = noun[:-1] if count == 1 else noun
+    summary = f'<p class="muted">{count} {noun}, page {number} of {pages}</p>'
+    return summary + body + f'<p class="pager">{" ".join(pager)}</p>'
 
 
 def task_page(task: dict[str, Any], head: dict[str, int]) -> str:
@@ -231,7 +240,8 @@ def task_page(task: dict[str, Any], head: dict[str, int]) -> str:
     return page(f"Task {task['task_id']}", body, head)
 
 
-def pools_page(pools: list[dict[str, Any]], head: dict[str, int]) -> str:
+def pools_page(data: dict[str, Any], head: dict[str, int]) -> str:
+    pools = data["pools"]
     rows = [
         (
             f'<a href="/pool/{e(p["operator"])}">{e(short(p["operator"]))}</a>',
@@ -263,7 +273,9 @@ def pools_page(pools: list[dict[str, Any]], head: dict[str, int]) -> str:
         '<p class="muted">Reward per stake locked: what the pool\'s last ten settled tasks '
         "paid into it, over the stake it had locked in them.</p>"
     )
-    return page("Pools", note + body, head)
+    if not pools:
+        body = "<p>No pools yet; an operator opens one with <code>ape arena pool open</code>.</p>"
+    return page("Pools", note + paged(data, "pools", "/pools", body, ("earlier", "later")), head)
 
 
 def _pending(pool: dict[str, Any]) -> str:
@@ -342,7 +354,8 @@ def position_page(position: dict[str, Any], head: dict[str, int]) -> str:
     )
 
 
-def proposals_page(proposals: list[dict[str, Any]], head: dict[str, int]) -> str:
+def proposals_page(data: dict[str, Any], head: dict[str, int]) -> str:
+    proposals = data["proposals"]
     rows = [
         (
             f'<a href="/proposal/{p["id"]}">{p["id"]}</a>',
@@ -363,7 +376,11 @@ def proposals_page(proposals: list[dict[str, Any]], head: dict[str, int]) -> str
     )
     if not proposals:
         body = "<p>No proposals yet.</p>"
-    return page("Governance proposals", body, head)
+    return page(
+        "Governance proposals",
+        paged(data, "proposals", "/proposals", body, ("newer", "older")),
+        head,
+    )
 
 
 def proposal_page(p: dict[str, Any], head: dict[str, int]) -> str:
