@@ -170,17 +170,6 @@ def score_round(
     arena.to_phase(task_id, PHASE_FINALIZE)
 
 
-def without_trainer_stake_floor(arena: Arena) -> None:
-    """Governance lowers the trainer-stake floor (1% of the reward by
-    default) to zero, so that a scenario can use stakes of a wei and show
-    the defence it is about on its own."""
-    tasks = arena.tasks
-    with boa.env.prank(arena.admin):
-        tasks.set_floors(
-            tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps(), 0
-        )
-
-
 def salt_of(account: str) -> bytes:
     """A salt only `account` knows (deterministic, for the tests)."""
     return bytes.fromhex(str(account)[2:]).rjust(32, b"\x5a")

@@ -26,10 +26,11 @@ from support.arena import (
     ROLE_VALIDATOR,
     TaskTerms,
     h,
+    without_trainer_stake_floor,
 )
 from support.constants import WAD
 
-from .story import claim_all, salt_of, without_trainer_stake_floor
+from .story import claim_all, salt_of
 
 REWARD = 1_000 * WAD
 BOND = 10 * WAD
@@ -45,7 +46,7 @@ def test_keeping_the_eval_set_back_costs_the_creator_bond_and_gamma(arena, books
 
     # 1-wei sybils need the trainer-stake floor lowered: then the split by
     # stake is what keeps them from winning the bond back per head.
-    without_trainer_stake_floor(arena)
+    without_trainer_stake_floor(arena.tasks, arena.admin)
     terms = TaskTerms(reward=REWARD, bond=BOND, min_trainer_stake=1, max_trainers=10)
     task_id = arena.create(creator, terms)
     for trainer in honest:

@@ -22,10 +22,10 @@ the virtual shares (VS / S of it, S the shares left).
 
 import boa
 
-from support.arena import ROLE_TRAINER, TaskTerms
+from support.arena import ROLE_TRAINER, TaskTerms, without_trainer_stake_floor
 from support.constants import WAD
 
-from .story import claim_all, play_one_trainer, without_trainer_stake_floor
+from .story import claim_all, play_one_trainer
 
 VIRTUAL_SHARES = 10**6
 
@@ -39,7 +39,7 @@ def absorbed(arena, operator: str) -> int:
 def test_a_dust_pool_cannot_join_a_task(arena, books):
     creator = books.actor("creator")
     trainer = books.operator("trainer", 1)  # a pool of one wei
-    without_trainer_stake_floor(arena)
+    without_trainer_stake_floor(arena.tasks, arena.admin)
     task_id = arena.create(creator, TaskTerms(min_trainer_stake=1))
     with boa.reverts("staking: pool stake below the minimum"):
         arena.join(task_id, trainer, ROLE_TRAINER, 1)
@@ -84,7 +84,7 @@ def dust_task(arena, books, trainer: str, validators: list[str]) -> int:
     minimum stakes of one wei, scored by `validators` (100 ARENA each);
     returns the finalized task's id."""
     stake = arena.staking.pools(trainer).total_assets
-    without_trainer_stake_floor(arena)
+    without_trainer_stake_floor(arena.tasks, arena.admin)
     return play_one_trainer(
         arena,
         books,

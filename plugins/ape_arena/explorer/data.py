@@ -18,21 +18,19 @@ from typing import Any
 PAGE_SIZE = 20
 
 
-def page_count(count: int) -> int:
-    """Pages of PAGE_SIZE rows `count` rows fill (one, empty, when there are none)."""
-    return max(1, -(-count // PAGE_SIZE))
-
-
-def check_page(page: int, pages: int, noun: str) -> None:
+def window(count: int, page: int, noun: str) -> tuple[int, int]:
+    """The pages of PAGE_SIZE rows that `count` rows fill (one, empty, when
+    there are none) and how many rows come before page `page`."""
+    pages = max(1, -(-count // PAGE_SIZE))
     if not 1 <= page <= pages:
         raise NotFound(f"There is no page {page} of {noun}; pages go from 1 to {pages}.")
+    return pages, (page - 1) * PAGE_SIZE
 
 
 def newest_first(count: int, page: int, noun: str) -> tuple[int, range]:
     """The page count and the ids (1 .. count, newest first) on page `page`."""
-    pages = page_count(count)
-    check_page(page, pages, noun)
-    newest = count - (page - 1) * PAGE_SIZE
+    pages, before = window(count, page, noun)
+    newest = count - before
     return pages, range(newest, max(0, newest - PAGE_SIZE), -1)
 
 
@@ -157,9 +155,7 @@ class ExplorerData:
         """One page of pools, in the order they opened: each pool's view and its
         realised reward rate."""
         operators = self.operators()
-        pages = page_count(len(operators))
-        check_page(page, pages, "pools")
-        first = (page - 1) * PAGE_SIZE
+        pages, first = window(len(operators), page, "pools")
         return {
             "page": page,
             "pages": pages,

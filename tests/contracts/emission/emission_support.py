@@ -6,9 +6,8 @@ daily emission is cut to floor(rate * (10_000 - decay_bps) / 10_000); each
 piece of a checkpoint (up to a cut, or up to now) is floored on its own.
 """
 
-import boa
-
 from support.arena import ROLE_TRAINER, ROLE_VALIDATOR, TaskTerms, h
+from support.arena import without_trainer_stake_floor as drop_floor
 from support.constants import DAY, WAD
 from support.dao import DAILY_EMISSION, DECAY_BPS
 
@@ -39,14 +38,9 @@ def long_terms(**overrides) -> TaskTerms:
 
 
 def without_trainer_stake_floor(arena) -> None:
-    """Governance drops the trainer-stake floor (1% of the reward by
-    default, tested in test_task_floors.py): weights here are stakes of a
+    """Governance drops the trainer-stake floor: weights here are stakes of a
     few wei."""
-    tasks = arena.tasks
-    with boa.env.prank(arena.governor.address):
-        tasks.set_floors(
-            tasks.min_validator_slots(), tasks.min_validator_stake_bps(), tasks.min_bond_bps(), 0
-        )
+    drop_floor(arena.tasks, arena.governor.address)
 
 
 def commit_model(arena, task_id: int, trainer: str) -> None:
